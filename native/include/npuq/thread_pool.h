@@ -1,0 +1,48 @@
+// A small fork-join thread pool owned by one Session (no global state: the addon stays context-aware).
+// parallel_for(n, fn) runs fn(i) for i in [0, n) on the pool's workers and the calling thread, and
+// returns when all are done. Calls from inside a task run serially (no nested parallelism).
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace npuq {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(size_t threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Number of threads that execute tasks, the caller included (>= 1).
+  size_t threads() const { return workers_.size() + 1; }
+
+  // Runs fn(i) for every i in [0, n). Blocks until all calls returned. The first exception thrown by
+  // a task is rethrown here after every task finished.
+  void parallel_for(size_t n, const std::function<void(size_t)>& fn);
+
+ private:
+  void worker_loop();
+  void run_tasks();
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::mutex run_mu_;  // one parallel_for at a time per pool
+  std::condition_variable cv_start_, cv_done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  size_t n_ = 0, next_ = 0, pending_workers_ = 0;
+  unsigned long generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+// Splits [0, n) into about `chunks` contiguous ranges and runs fn(begin, end) for each, in parallel
+// when a pool is given (nullptr = serial).
+void parallel_ranges(ThreadPool* pool, size_t n, size_t chunks,
+                     const std::function<void(size_t, size_t)>& fn);
+
+}  // namespace npuq
