@@ -1,0 +1,23 @@
+// Registration hooks of the op files; op_registry.cc calls each once to build the op table.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/op.h"
+
+namespace npuq {
+
+using OpTable = std::vector<std::pair<std::string, OpFactory>>;
+
+void register_eltwise_ops(OpTable& t);   // eltwise.cc: unary, binary, compare, Where, Expand, Copy
+void register_conv_ops(OpTable& t);      // conv.cc: Conv, ConvTranspose
+void register_gemm_ops(OpTable& t);      // gemm.cc: Gemm, MatMul
+void register_norm_ops(OpTable& t);      // norm.cc: BatchNormalization, LayerNormalization, InstanceNormalization, Softmax, LogSoftmax
+void register_pool_ops(OpTable& t);      // pool.cc: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
+void register_reduce_ops(OpTable& t);    // reduce.cc: Reduce*
+void register_movement_ops(OpTable& t);  // movement.cc: Concat, Split, Slice, Transpose, Gather, Pad, Tile, DepthToSpace, SpaceToDepth
+void register_resize_ops(OpTable& t);    // resize.cc: Resize
+void register_cast_ops(OpTable& t);      // cast.cc: Cast
+
+}  // namespace npuq

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds and runs the C++ (ctest) suites: natively, then cross-compiled for aarch64 and riscv64 and
+# run under qemu-user (no binfmt needed: CMAKE_CROSSCOMPILING_EMULATOR calls qemu explicitly).
+# Usage: scripts/test-native.sh [native|aarch64|riscv64|all]   (default: native)
+# Prints one line per suite: "ctest <suite>: N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+what=${1:-native}
+jobs=${NPUQ_BUILD_JOBS:-2}
+status=0
+
+run_suite() {  # name build_dir cmake_args... -- ctest env
+  local name=$1 dir=$2; shift 2
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  if ! cmake -S . -B "$dir" -DNPUQ_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release "${args[@]}" > "$dir.log" 2>&1 ||
+     ! cmake --build "$dir" -j "$jobs" >> "$dir.log" 2>&1; then
+    echo "ctest $name: build failed (see $dir.log)"; tail -20 "$dir.log"
+    echo "ctest $name: 0 passed, 1 failed"; status=1; return
+  fi
+  local out
+  out=$(cd "$dir" && env "$@" ctest --output-on-failure 2>&1)
+  echo "$out" | tail -40
+  local total failed
+  total=$(echo "$out" | sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' | tail -1)
+  failed=$(echo "$out" | sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' | tail -1)
+  total=${total:-0}; failed=${failed:-1}
+  [ "$total" = 0 ] && failed=1
+  echo "ctest $name: $((total - failed)) passed, $failed failed"
+  [ "$failed" = 0 ] || status=1
+}
+
+case $what in
+  native|all) run_suite x64 build-native -- ;;
+esac
+case $what in
+  aarch64|all)
+    run_suite aarch64 build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -- ;;
+esac
+case $what in
+  riscv64|all)
+    run_suite riscv64-vlen128 build-riscv64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/riscv64-linux-gnu.cmake -- ;;
+esac
+exit $status
