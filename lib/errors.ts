@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'   // a value passed to the API is of the wrong type or out of range
   | 'FILE_NOT_FOUND'
   | 'FILE_READ'          // a file exists but could not be read
+  | 'FILE_WRITE'         // a file could not be written
   | 'INVALID_MODEL'      // the ONNX file is corrupt, truncated or violates the ONNX spec
   | 'UNSUPPORTED'        // valid ONNX that npuquant does not handle (op, dtype, attribute, size)
   | 'SHAPE_MISMATCH'     // inputs do not match the model
