@@ -188,24 +188,37 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
     planOutputs.push(id);
   }
 
-  // Memory plan over non-constant tensors.
+  // Memory plan over non-constant tensors. A Copy (Reshape, Flatten, Squeeze, ...) whose input is
+  // in the arena shares its input's memory: the engine then skips the copy (same address).
+  const root = new Map<number, number>();
+  const rootOf = (id: number): number => root.get(id) ?? id;
+  for (const n of nodes) {
+    if (n.op === 'Copy' && n.inputs[0] >= 0 && !tensors[n.inputs[0]].data) root.set(n.outputs[0], rootOf(n.inputs[0]));
+  }
   const first = new Map<number, number>(), last = new Map<number, number>();
+  const touch = (id: number, step: number) => {
+    const r = rootOf(id);
+    last.set(r, Math.max(last.get(r) ?? -1, step));
+  };
   feeds.forEach((f) => first.set(ids.get(f)!, -1));
   nodes.forEach((n, step) => {
-    for (const i of n.inputs) if (i >= 0 && !tensors[i].data) last.set(i, step);
-    for (const o of n.outputs) if (o >= 0) { first.set(o, step); if (!last.has(o)) last.set(o, step); }
+    for (const i of n.inputs) if (i >= 0 && !tensors[i].data) touch(i, step);
+    for (const o of n.outputs) {
+      if (o < 0) continue;
+      if (!first.has(rootOf(o))) first.set(rootOf(o), step);
+      touch(o, step);
+    }
   });
-  for (const o of planOutputs) last.set(o, Infinity);
-  for (const f of feeds) if (!last.has(ids.get(f)!)) last.set(ids.get(f)!, -1);
+  for (const o of planOutputs) touch(o, Infinity);
   const lifetimes: Lifetime[] = [];
   tensors.forEach((t, id) => {
-    if (t.data) return;
+    if (t.data || rootOf(id) !== id) return;
     const bytes = shapeSize(t.shape) * dtypeSize(dtypeFromCode(t.dtype));
     lifetimes.push({ id, bytes, first: first.get(id) ?? -1, last: last.get(id) ?? first.get(id) ?? -1 });
   });
   const mem = planMemory(lifetimes);
   tensors.forEach((t, id) => {
-    if (!t.data) t.offset = mem.offsets.get(id) ?? 0;
+    if (!t.data) t.offset = mem.offsets.get(rootOf(id)) ?? 0;
   });
   return {
     plan: { tensors, nodes, inputs: feeds.map((f) => ids.get(f)!), outputs: planOutputs, arenaBytes: mem.arenaBytes },

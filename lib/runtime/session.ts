@@ -7,12 +7,12 @@ import * as os from 'os';
 import type { NativeSession } from '../../typings/native';
 import { NpuqError } from '../errors';
 import type { Graph, Model, ValueInfo } from '../ir/graph';
-import { findUnsupportedOps } from '../ir/infer';
 import { Tensor, type DType, type TensorStorage } from '../ir/tensor';
 import { loadModel } from '../io/onnx';
 import { native } from '../native';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
 import { compilePlan, type CompiledPlan } from './lower';
+import { shapeGivingInputs, unsupportedForSession } from './support';
 
 export interface SessionOptions {
   /** Threads one run uses, the calling worker included. Default: min(available cores, 4). */
@@ -29,14 +29,6 @@ export interface RunOptions {
   /** Values to return, by name (graph outputs or any intermediate value). Default: the graph outputs. */
   outputs?: string[];
 }
-
-/** Inputs whose values decide shapes (Reshape shape, Slice starts, ...): compiled by value. */
-const SHAPE_SLOTS: Readonly<Record<string, number[]>> = {
-  Reshape: [1], Expand: [1], Tile: [1], ConstantOfShape: [0], Range: [0, 1, 2], Slice: [1, 2, 3, 4],
-  Pad: [1, 2, 3], Resize: [1, 2, 3], Upsample: [1], Split: [1], Squeeze: [1], Unsqueeze: [1],
-  ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceSumSquare: [1],
-  ReduceL1: [1], ReduceL2: [1], ReduceLogSum: [1], ReduceLogSumExp: [1], TopK: [1], OneHot: [1],
-};
 
 const STORAGE_DTYPE = new Map<string, DType>([
   ['Float32Array', 'float32'], ['Float64Array', 'float64'], ['Int8Array', 'int8'], ['Uint8Array', 'uint8'],
@@ -61,14 +53,7 @@ export class Session {
     const t = options.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 4);
     if (!Number.isInteger(t) || t < 1 || t > 256) throw new RangeError(`Expected an integer in [1, 256] for options.threads but received ${t}`);
     this.threads = t;
-    const inputs = new Set(graph.inputs.map((i) => i.name));
-    this.shapeInputs = new Set();
-    for (const n of graph.nodes) {
-      for (const slot of SHAPE_SLOTS[n.opType] ?? []) {
-        const name = n.inputs[slot];
-        if (name && inputs.has(name)) this.shapeInputs.add(name);
-      }
-    }
+    this.shapeInputs = shapeGivingInputs(graph);
   }
 
   /**
@@ -79,10 +64,10 @@ export class Session {
     if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for Session.create but received ${typeof options}`);
     const m = typeof model === 'string' ? await loadModel(model) : model;
     if (!m || !m.graph) throw new TypeError('Expected a Model or a path for Session.create but received ' + typeof model);
-    const unsupported = findUnsupportedOps(m.graph);
+    const unsupported = unsupportedForSession(m.graph);
     if (unsupported.length) {
       const list = unsupported.map((u) => `${u.domain ? u.domain + '.' : ''}${u.opType} (${u.nodes.slice(0, 5).join(', ')}${u.nodes.length > 5 ? ', …' : ''})`);
-      throw new NpuqError('UNSUPPORTED', `the model uses operators npuquant does not support: ${list.join('; ')}`, { file: m.path });
+      throw new NpuqError('UNSUPPORTED', `the model uses operators npuquant cannot run: ${list.join('; ')}`, { file: m.path });
     }
     const graph = m.graph.clone();
     if (options.fuse ?? true) foldBatchNorm(graph);
@@ -211,9 +196,4 @@ function wrapNative(e: unknown): Error {
   return new NpuqError(code, `${err.message}${code === 'NATIVE' && err.code ? ` (${err.code})` : ''}`, { cause: e });
 }
 
-/** Engine op names and the ONNX ops the session accepts (for reports and the conformance suite). */
-export function claimedOps(): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { supportedOpTypes } = require('../ir/ops/registry') as { supportedOpTypes(): string[] };
-  return supportedOpTypes();
-}
+export { claimedOps } from './support';

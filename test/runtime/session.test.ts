@@ -1,0 +1,149 @@
+import * as path from 'path';
+import { Graph, Model, Node } from '../../lib/ir/graph';
+import { Tensor } from '../../lib/ir/tensor';
+import { NpuqError } from '../../lib/errors';
+import { Session } from '../../lib/runtime/session';
+import { capabilities } from '../../lib/capabilities';
+import { loadModel } from '../../lib/io/onnx';
+import { readNpy } from '../../lib/data/npy';
+
+const EXAMPLE = path.join(__dirname, '../../examples/digits');
+
+function tinyModel(build: (g: Graph) => void): Model {
+  const g = new Graph();
+  build(g);
+  g.sortTopologically();
+  return new Model(g);
+}
+
+describe('Session', () => {
+  it('runs the bundled digits model and predicts the labels of the example batch', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'), { threads: 2 });
+    const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));
+    const { logits } = await s.run({ input: x });
+    expect(logits.shape).toEqual([8, 10]);
+    const l = logits.data as Float32Array;
+    const pred = Array.from({ length: 8 }, (_, i) => {
+      let best = 0;
+      for (let k = 1; k < 10; k++) if (l[i * 10 + k] > l[i * 10 + best]) best = k;
+      return best;
+    });
+    expect(pred).toEqual([6, 5, 2, 2, 0, 8, 1, 1]);
+    s.dispose();
+  });
+
+  it('compiles one plan per input shape and gives per-sample results independent of the batch', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'));
+    const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));
+    const all = (await s.run({ input: x })).logits.data as Float32Array;
+    const one = new Tensor('float32', [1, 1, 20, 20], (x.data as Float32Array).slice(400 * 3, 400 * 4));
+    const r = (await s.run({ input: one })).logits.data as Float32Array;
+    for (let k = 0; k < 10; k++) expect(r[k]).toBeCloseTo(all[30 + k], 4);
+    s.dispose();
+  });
+
+  it('returns intermediate values on request', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'), { fuse: false });
+    const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));
+    const conv = s.graph.nodes.find((n) => n.opType === 'Conv')!;
+    const out = await s.run({ input: x }, { outputs: [conv.outputs[0], 'logits'] });
+    expect(out[conv.outputs[0]].shape[0]).toBe(8);
+    expect(out.logits.shape).toEqual([8, 10]);
+    s.dispose();
+  });
+
+  it('rejects bad feeds with clear messages', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'));
+    await expect(s.run({})).rejects.toThrow(/missing input "input"/);
+    await expect(s.run({ input: Tensor.zeros('float32', [1, 1, 20, 20]), other: Tensor.zeros('float32', [1]) })).rejects.toThrow(/"other" is not an input/);
+    await expect(s.run({ input: Tensor.zeros('int32', [1, 1, 20, 20]) })).rejects.toThrow(/Expected a float32 tensor for input "input" but received int32/);
+    await expect(s.run({ input: Tensor.zeros('float32', [1, 3, 20, 20]) })).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
+    s.dispose();
+    await expect(s.run({ input: Tensor.zeros('float32', [1, 1, 20, 20]) })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('lists every unsupported operator with its nodes at create time', async () => {
+    const m = tinyModel((g) => {
+      g.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 4] }];
+      g.outputs = [{ name: 'z', dtype: 'float32', shape: [1, 4] }];
+      g.nodes = [new Node('a', 'FancyOp', ['x'], ['y']), new Node('b', 'OtherOp', ['y'], ['z']), new Node('c', 'FancyOp', ['x'], ['w'])];
+    });
+    const err = await Session.create(m).catch((e) => e);
+    expect(err).toBeInstanceOf(NpuqError);
+    expect(err.code).toBe('UNSUPPORTED');
+    expect(err.message).toMatch(/FancyOp \(a, c\)/);
+    expect(err.message).toMatch(/OtherOp \(b\)/);
+  });
+
+  it('runs the scalar reference when asked and agrees with the default tier', async () => {
+    const model = await loadModel(path.join(EXAMPLE, 'digits_cnn.onnx'));
+    const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));
+    const a = await Session.create(model);
+    const b = await Session.create(model, { maxIsa: 'scalar' });
+    const ya = (await a.run({ input: x })).logits.data as Float32Array;
+    const yb = (await b.run({ input: x })).logits.data as Float32Array;
+    for (let i = 0; i < ya.length; i++) expect(Math.abs(ya[i] - yb[i])).toBeLessThan(1e-4);
+    await expect(Session.create(model, { maxIsa: 'vax' }).then((s) => s.run({ input: x }))).rejects.toThrow(/maxIsa/);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('keeps the event loop free while a batch runs', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'), { threads: 1 });
+    const x = new Tensor('float32', [256, 1, 20, 20], new Float32Array(256 * 400).map((_, i) => (i % 97) / 97));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = Date.now();
+    await s.run({ input: x });
+    await s.run({ input: x });
+    const elapsed = Date.now() - t0;
+    clearInterval(timer);
+    // The timer kept firing during the runs (not a timing goal: only that JS was not blocked).
+    if (elapsed > 20) expect(ticks).toBeGreaterThan(0);
+    s.dispose();
+  });
+
+  it('reports capabilities', () => {
+    const c = capabilities();
+    expect(c.isas[c.isas.length - 1]).toBe('scalar');
+    expect(c.isas).toContain(c.isa);
+    expect(c.ops).toEqual(expect.arrayContaining(['Conv', 'Gemm', 'MatMul', 'Resize', 'Copy']));
+  });
+});
+
+describe('NativeSession guards', () => {
+  it('rejects malformed plans with codes instead of crashing', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { native } = require('../../lib/native');
+    const { NativeSession } = native();
+    const bad = [
+      [undefined, /Expected a plan object/],
+      [{ tensors: 5 }, /Expected an array for plan.tensors/],
+      [{ tensors: [{ dtype: 1, shape: [-1], offset: 0 }], nodes: [], inputs: [], outputs: [], arenaBytes: 0 }, /Expected an integer/],
+      [{ tensors: [{ dtype: 40, shape: [1], offset: 0 }], nodes: [], inputs: [], outputs: [], arenaBytes: 64 }, /data type code 40/],
+      [{ tensors: [{ dtype: 1, shape: [4], offset: 0 }], nodes: [], inputs: [0], outputs: [0], arenaBytes: 8 }, /outside the arena/],
+      [{ tensors: [{ dtype: 1, shape: [4], offset: 0 }], nodes: [{ op: 'Relu', name: 'r', inputs: [3], outputs: [0], attrs: {} }], inputs: [], outputs: [0], arenaBytes: 64 }, /does not exist/],
+      [{ tensors: [{ dtype: 1, shape: [4], offset: 0 }, { dtype: 1, shape: [5], offset: 64 }], nodes: [{ op: 'Relu', name: 'r', inputs: [0], outputs: [1], attrs: {} }], inputs: [0], outputs: [1], arenaBytes: 128 }, /output shape differs/],
+      [{ tensors: [{ dtype: 1, shape: [4], offset: 0 }], nodes: [{ op: 'Nope', name: 'n', inputs: [0], outputs: [0], attrs: {} }], inputs: [0], outputs: [0], arenaBytes: 64 }, /no op "Nope"/],
+      [{ tensors: [{ dtype: 1, shape: [4], data: new Float32Array(3) }], nodes: [], inputs: [], outputs: [0], arenaBytes: 0 }, /12 bytes instead of 16/],
+    ] as const;
+    for (const [plan, msg] of bad) {
+      expect(() => new NativeSession(plan, { threads: 1 })).toThrow(msg);
+    }
+  });
+
+  it('checks run() inputs', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { native } = require('../../lib/native');
+    const { NativeSession } = native();
+    const plan = { tensors: [{ dtype: 1, shape: [4], offset: 0 }, { dtype: 1, shape: [4], offset: 64 }], nodes: [{ op: 'Relu', name: 'r', inputs: [0], outputs: [1], attrs: {} }], inputs: [0], outputs: [1], arenaBytes: 128 };
+    const s = new NativeSession(plan, { threads: 1 });
+    expect(() => s.run([new Float32Array(3)])).toThrow(/Expected 16 bytes for input 0 but received 12/);
+    expect(() => s.run('x')).toThrow(/Expected an array of inputs/);
+    expect(() => s.run([{}])).toThrow(/Expected an ArrayBufferView/);
+    const [y] = await s.run([new Float32Array([-1, 2, -3, 4])]);
+    expect(Array.from(y as Float32Array)).toEqual([0, 2, 0, 4]);
+    s.dispose();
+    await expect(s.run([new Float32Array(4)])).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+});
