@@ -60,9 +60,9 @@ function windowPads(c: LowerCtx, spatial: number[], kernel: number[], strides: n
       ? Math.max(0, strides[i] * (spatial[i] - 1) + eff - out[i])
       : Math.max(0, (out[i] - 1) * strides[i] + eff - spatial[i]);
     const small = Math.floor(total / 2), large = total - small;
-    const upper = autoPad === 'SAME_UPPER';
-    // Conv: SAME_UPPER puts the extra pad at the end. ConvTranspose (ONNX spec and onnxruntime): the opposite.
-    const extraAtEnd = transposed ? !upper : upper;
+    // SAME_UPPER puts the extra pad at the end, SAME_LOWER at the start (Conv, ConvTranspose and pools
+    // alike: the ONNX spec, its test data and onnxruntime agree).
+    const extraAtEnd = autoPad === 'SAME_UPPER';
     begin.push(extraAtEnd ? small : large);
     end.push(extraAtEnd ? large : small);
   }
@@ -86,16 +86,19 @@ function lowerConv(c: LowerCtx, transposed: boolean): Lowered {
   const dil = c.node.attrInts('dilations', new Array(n).fill(1));
   let pads: number[];
   if (transposed && c.node.has('output_shape')) {
-    // Total padding follows from the requested output shape; split per auto_pad (default: SAME_UPPER rule).
+    // Total padding follows from the requested output shape, split as the ONNX spec says: SAME_UPPER
+    // puts the larger half at the end, anything else at the start. A negative total (output larger
+    // than the full transposed convolution) leaves zeros + bias at the end; the engine only reads the
+    // start pads of a ConvTranspose.
     const outSpatial = c.outShape(0).slice(2);
     const op = c.node.attrInts('output_padding', new Array(n).fill(0));
     const begin: number[] = [], end: number[] = [];
-    const upper = c.node.attrString('auto_pad', 'NOTSET') !== 'SAME_LOWER';
+    const upper = c.node.attrString('auto_pad', 'NOTSET') === 'SAME_UPPER';
     for (let i = 0; i < n; i++) {
       const total = strides[i] * (xs[2 + i] - 1) + op[i] + (kernel[i] - 1) * dil[i] + 1 - outSpatial[i];
       const small = Math.floor(total / 2), large = total - small;
       begin.push(upper ? small : large);
-      end.push(upper ? large : small);
+      end.push(Math.max(0, upper ? large : small));
     }
     pads = [...begin, ...end];
   } else {
@@ -224,6 +227,7 @@ function lowerResize(c: LowerCtx): Lowered {
   if (isUpsample || c.opset < 11) {
     scales = c.node.has('scales') ? c.node.attrFloats('scales') : ints(c, 1, 'scales');
     coord = 'asymmetric';
+    // onnxruntime's legacy rule for Upsample and Resize-10: floor when upsampling, ceil when downsampling.
     nearestMode = 'simple';
     if (mode === 'bilinear') mode = 'linear';
   } else {
@@ -338,6 +342,9 @@ export const LOWER: Readonly<Record<string, LowerFn>> = {
   SpaceToDepth: (c) => ({ op: 'SpaceToDepth', attrs: { blocksize: c.node.attrInt('blocksize') } }),
   Identity: copy, Reshape: copy, Flatten: copy, Squeeze: copy, Unsqueeze: copy,
   Dropout: (c) => {
+    const ratio = c.hasInput(1) ? c.value(1)?.toNumbers()[0] : 0.5;
+    const training = c.hasInput(2) ? c.value(2)?.toNumbers()[0] : 0;
+    if (training === undefined || (training !== 0 && ratio !== 0)) throw unsupported(c, 'training-mode Dropout is not supported (export the model in eval mode)');
     if (c.node.outputs.length > 1 && c.node.outputs[1]) throw unsupported(c, 'the mask output of Dropout is not supported in the engine');
     return { op: 'Copy', attrs: {}, inputs: [0], outputs: [0] };
   },

@@ -140,6 +140,9 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
       continue;
     }
 
+    if (node.opType === 'Pow' && typeOf(node.inputs[1]).dtype !== typeOf(node.inputs[0]).dtype) {
+      throw new NpuqError('UNSUPPORTED', `${who}: Pow with a ${typeOf(node.inputs[1]).dtype} exponent on a ${typeOf(node.inputs[0]).dtype} base is not supported`);
+    }
     const lower = LOWER[node.opType];
     if (!lower) {
       throw new NpuqError('UNSUPPORTED', `${who} cannot run in the engine for these input shapes (its inputs are not all known at compile time)`);

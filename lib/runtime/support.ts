@@ -17,7 +17,7 @@ export const SHAPE_SLOTS: Readonly<Record<string, number[]>> = {
   Reshape: [1], Expand: [1], Tile: [1], ConstantOfShape: [0], Range: [0, 1, 2], Slice: [1, 2, 3, 4],
   Pad: [1, 2, 3], Resize: [1, 2, 3], Upsample: [1], Split: [1], Squeeze: [1], Unsqueeze: [1],
   ReduceMean: [1], ReduceSum: [1], ReduceMax: [1], ReduceMin: [1], ReduceProd: [1], ReduceSumSquare: [1],
-  ReduceL1: [1], ReduceL2: [1], ReduceLogSum: [1], ReduceLogSumExp: [1], TopK: [1], OneHot: [1],
+  ReduceL1: [1], ReduceL2: [1], ReduceLogSum: [1], ReduceLogSumExp: [1], TopK: [1], OneHot: [1], Dropout: [1, 2],
 };
 
 /** ONNX op types a Session runs on run-time data or folds from shapes, sorted. */

@@ -130,7 +130,7 @@ std::unique_ptr<Op> make_binary(const OpBuild& b) {
   if (op->dtype != DType::Float32 && op->dtype != DType::Int32 && op->dtype != DType::Int64)
     b.unsupported(std::string("elementwise arithmetic on ") + dtype_name(static_cast<int>(op->dtype)) + " is not supported (float32, int32, int64 are)");
   if (op->op == BinaryOp::Pow && op->dtype != DType::Float32) b.unsupported("Pow supports float32 only");
-  if (b.in(1).dtype != op->dtype || b.out(0).dtype != op->dtype) b.fail("inputs and output must have the same type");
+  if (b.in(1).dtype != op->dtype || b.out(0).dtype != op->dtype) b.unsupported("inputs of different types are not supported");
   op->a = b.in_id(0);
   op->b = b.in_id(1);
   op->y = b.out_id(0);

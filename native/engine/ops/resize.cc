@@ -35,7 +35,8 @@ double to_original(const std::string& coord, double x, double scale, int64_t in,
   b.unsupported("coordinate_transformation_mode \"" + coord + "\" is not supported");
 }
 
-int64_t nearest_index(const std::string& mode, double x, const OpBuild& b) {
+int64_t nearest_index(const std::string& mode, double x, double scale, const OpBuild& b) {
+  if (mode == "simple") return scale < 1.0 ? int64_t(std::ceil(x)) : int64_t(x);  // onnxruntime's Upsample/Resize-10 rule
   if (mode == "round_prefer_floor") return (x - std::floor(x) == 0.5) ? int64_t(std::floor(x)) : int64_t(std::round(x));
   if (mode == "round_prefer_ceil") return (x - std::floor(x) == 0.5) ? int64_t(std::ceil(x)) : int64_t(std::round(x));
   if (mode == "floor") return int64_t(std::floor(x));
@@ -136,7 +137,7 @@ std::unique_ptr<Op> make_resize(const OpBuild& b) {
         continue;
       }
       if (op->nearest) {
-        int64_t i = nearest_index(nmode, xo, b);
+        int64_t i = nearest_index(nmode, xo, scales[d], b);
         t.idx[o] = {std::min(std::max<int64_t>(i, 0), in - 1)};
         t.w[o] = {1};
       } else if (mode == "linear") {

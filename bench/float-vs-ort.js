@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * Float engine vs onnxruntime-node: median latency of one session.run() on the same inputs, both
+ * with 2 threads (ort: intraOpNumThreads 2, interOpNumThreads 1, graphOptimizationLevel 'all').
+ *
+ *   npm run build && node bench/float-vs-ort.js [--filter REGEXP] [--max-time SECONDS] [--json] [--force]
+ *
+ * Needs dist/ (npm run build:ts) and the native addon (npm run build:native). Never run in CI or
+ * under qemu: the numbers only mean something on real hardware (it exits at once when CI is set,
+ * unless --force).
+ */
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const Benchmark = require('benchmark');
+const ort = require('onnxruntime-node');
+const sharp = require('sharp');
+
+const ROOT = path.join(__dirname, '..');
+const DIST = path.join(ROOT, 'dist');
+const THREADS = 2;
+
+function usage(msg) {
+  if (msg) console.error(msg);
+  console.error('usage: node bench/float-vs-ort.js [--filter REGEXP] [--max-time SECONDS] [--json] [--force]');
+  process.exit(msg ? 1 : 0);
+}
+
+function parseArgs(argv) {
+  const args = { filter: undefined, maxTime: 3, json: false, force: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--filter') args.filter = new RegExp(argv[++i] ?? usage('--filter needs a value'));
+    else if (a === '--max-time') {
+      args.maxTime = Number(argv[++i]);
+      if (!(args.maxTime > 0)) usage('--max-time needs a positive number of seconds');
+    } else if (a === '--json') args.json = true;
+    else if (a === '--force') args.force = true;
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** The npuquant API from dist/: the package entry when it exists, else the module files. */
+function loadNpuquant() {
+  if (!fs.existsSync(DIST)) {
+    console.error(`${DIST} does not exist; build first: npm run build && node bench/float-vs-ort.js`);
+    process.exit(1);
+  }
+  let api = {};
+  try {
+    api = require(DIST);
+  } catch (err) {
+    if (err.code !== 'MODULE_NOT_FOUND') throw err;
+  }
+  const Session = api.Session ?? require(path.join(DIST, 'runtime', 'session')).Session;
+  const Tensor = api.Tensor ?? require(path.join(DIST, 'ir', 'tensor')).Tensor;
+  const readNpy = api.readNpy ?? require(path.join(DIST, 'data', 'npy')).readNpy;
+  return { Session, Tensor, readNpy };
+}
+
+/** First `n` samples of a float32 [N,...] tensor, as a new tensor. */
+function firstSamples(Tensor, t, n) {
+  const per = t.data.length / t.shape[0];
+  return new Tensor('float32', [n, ...t.shape.slice(1)], t.data.slice(0, n * per));
+}
+
+/** PaddleOCR det preprocessing of a photo: RGB, resized to w x h, ImageNet mean/std, NCHW. */
+async function detInput(Tensor, file, w, h) {
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  const { data } = await sharp(file).removeAlpha().toColourspace('srgb')
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+  const plane = w * h;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = (data[i * 3 + c] / 255 - mean[c]) / std[c];
+  return new Tensor('float32', [1, 3, h, w], out);
+}
+
+function median(xs) {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs one async function as a deferred Benchmark; resolves with its samples in ms. */
+function measure(name, fn, maxTime) {
+  return new Promise((resolve, reject) => {
+    let failure;
+    const bench = new Benchmark(name, {
+      defer: true,
+      async: true,
+      minSamples: 10,
+      maxTime,
+      fn(deferred) {
+        fn().then(() => deferred.resolve(), (err) => {
+          failure = err;
+          deferred.benchmark.abort();
+          deferred.resolve();
+        });
+      },
+      onComplete() {
+        if (failure || this.error) return reject(failure ?? this.error);
+        resolve({ samples: this.stats.sample.map((s) => s * 1000), hz: this.hz });
+      },
+      onAbort() {
+        if (failure) reject(failure);
+      },
+    });
+    bench.run({ async: true });
+  });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (process.env.CI && !args.force) {
+    console.error('bench/float-vs-ort.js: not run in CI (CI is set): timings on shared runners mean nothing. Pass --force to run anyway.');
+    return;
+  }
+  const { Session, Tensor, readNpy } = loadNpuquant();
+  const models = path.join(ROOT, 'test', 'fixtures', 'models');
+  const digits = path.join(ROOT, 'test', 'fixtures', 'digits');
+  const ocr = path.join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets');
+  const photo = path.join(ROOT, 'test', 'fixtures', 'images', 'skimage_astronaut.jpg');
+
+  const x20 = readNpy(path.join(digits, 'x.npy'));
+  const x32 = readNpy(path.join(digits, 'x32.npy'));
+  const cases = [];
+  for (const [model, x] of [['digits_cnn', x20], ['digits_shufflenet', x32], ['digits_mobilenetv2', x32]]) {
+    for (const batch of [1, 64]) cases.push({ model, file: path.join(models, `${model}.onnx`), input: () => firstSamples(Tensor, x, batch) });
+  }
+  cases.push({ model: 'PP-OCRv4 det', file: path.join(ocr, 'ch_PP-OCRv4_det_infer.onnx'), input: () => detInput(Tensor, photo, 640, 640) });
+
+  const selected = cases.filter((c) => !args.filter || args.filter.test(c.model));
+  const rows = [];
+  let isa = '?';
+  for (const c of selected) {
+    const input = await c.input();
+    const shape = `[${input.shape.join(',')}]`;
+    const ours = await Session.create(c.file, { threads: THREADS });
+    const ref = await ort.InferenceSession.create(c.file, { graphOptimizationLevel: 'all', intraOpNumThreads: THREADS, interOpNumThreads: 1 });
+    try {
+      const ourFeeds = { [ours.inputs[0].name]: input };
+      const ortFeeds = { [ref.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape.slice()) };
+      // Warm up both (our session compiles its plan for this shape on the first run).
+      for (let i = 0; i < 3; i++) { await ours.run(ourFeeds); await ref.run(ortFeeds); }
+      isa = ours.isa ?? isa;
+      const a = await measure(`ours ${c.model} ${shape}`, () => ours.run(ourFeeds), args.maxTime);
+      const b = await measure(`ort ${c.model} ${shape}`, () => ref.run(ortFeeds), args.maxTime);
+      const row = { model: c.model, shape, ours_ms: median(a.samples), ort_ms: median(b.samples), ours_samples: a.samples.length, ort_samples: b.samples.length };
+      row.ratio = row.ours_ms / row.ort_ms;
+      rows.push(row);
+      if (!args.json) console.error(`${c.model} ${shape}: ours ${row.ours_ms.toFixed(3)} ms, ort ${row.ort_ms.toFixed(3)} ms`);
+    } finally {
+      ours.dispose();
+      await ref.release();
+    }
+  }
+
+  if (args.json) {
+    console.log(JSON.stringify({ threads: THREADS, isa, cpu: os.cpus()[0]?.model, node: process.version, ort: require('onnxruntime-node/package.json').version, rows }, null, 2));
+    return;
+  }
+  console.log(`\nFloat engine vs onnxruntime-node ${require('onnxruntime-node/package.json').version}, ${THREADS} threads each; ` +
+    `our ISA: ${isa}; CPU: ${os.cpus()[0]?.model ?? 'unknown'}; Node ${process.version}\n`);
+  console.log('| model | shape | ours ms (median) | ort ms (median) | ours/ort |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.model} | ${r.shape} | ${r.ours_ms.toFixed(3)} | ${r.ort_ms.toFixed(3)} | ${r.ratio.toFixed(2)} |`);
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : String(err));
+  process.exit(1);
+});
