@@ -1,0 +1,98 @@
+// The float32 kernel table: one entry per tier, each naming the microkernels the ISA-neutral drivers
+// (native/kernels/*/ *-f32.cc) call. Kernels here take raw pointers and validated arguments only; all
+// allocation, threading and shape logic lives in the drivers, so the ISA files stay small and free of
+// std:: containers (an inline template instantiated in an -avx2.cc file must never be the copy the
+// linker keeps for baseline code).
+#pragma once
+#include <cstddef>
+
+#include "npuq/kernels.h"
+
+namespace npuq {
+
+// One GEMM tile: C[mr x nr] = (first ? 0 : C) + sum_k A[k][r] * B[k][j] over one K block of kc, as an
+// fma chain in k order; if last: += bias, then clamp. a: kc x MR packed, b: kc x NR packed (64-byte
+// aligned, zero padded). Only the mr x nr valid part of C (and of bias) is read or written.
+struct SgemmTile {
+  bool first = true, last = true;
+  const float* bias = nullptr;  // mr entries (per row) or nr entries (per column), or nullptr
+  bool bias_per_column = true;
+  bool act = false;
+  float lo = 0, hi = 0;
+};
+using SgemmUkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
+                                float* c, size_t ldc, const SgemmTile& tile);
+
+// A sliding window over one pre-padded input plane, split into SW column phases so every tap reads
+// contiguous memory: output (oh, ow), tap t reads base[tap_off[t] + ow] with base = xp + oh*SH*row_stride.
+// Rows hold at least OW + max column offset + 8 floats (vector loads may read past OW, never past the
+// buffer).
+struct PlaneWindow {
+  const float* xp = nullptr;
+  size_t row_stride = 0;
+  const size_t* tap_off = nullptr;  // KH*KW offsets, kh-major
+  size_t taps = 0;                  // KH*KW
+  size_t OH = 0, OW = 0, SH = 1;
+  float* y = nullptr;               // OH x OW
+};
+// y = act(fma chain over taps in order of w[t] * x (+ *bias if bias)), x = 0 in the padding.
+using DwConvFn = void (*)(const PlaneWindow& p, const float* w, const float* bias, const Activation& act);
+// y = max over taps (acc = -inf; acc = x > acc ? x : acc), padding holds -inf.
+using MaxPoolFn = void (*)(const PlaneWindow& p);
+// y = (sum over taps in order, from +0) / (hcount[oh] * wcount[ow]), padding holds 0.
+using AvgPoolFn = void (*)(const PlaneWindow& p, const float* hcount, const float* wcount);
+// y[i] = reduce(x[i*HW .. i*HW+HW)) in index order, for i < rows.
+using GlobalPoolFn = void (*)(size_t rows, size_t HW, const float* x, float* y);
+using BinaryFn = void (*)(BinaryOp op, size_t n, const float* a, size_t a_stride, const float* b,
+                          size_t b_stride, float* y);
+using UnaryFn = void (*)(UnaryOp op, float alpha, float beta, size_t n, const float* x, float* y);
+// y[i] = fma(x[i], scale, shift)
+using AffineFn = void (*)(size_t n, const float* x, float scale, float shift, float* y);
+
+struct F32Kernels {
+  Isa isa = Isa::Scalar;
+  const char* gemm_name = nullptr;
+  size_t gemm_mr = 0, gemm_nr = 0;
+  SgemmUkernelFn gemm = nullptr;
+  const char* dwconv_name = nullptr;
+  DwConvFn dwconv = nullptr;
+  MaxPoolFn maxpool = nullptr;
+  AvgPoolFn avgpool = nullptr;
+  GlobalPoolFn global_avg = nullptr, global_max = nullptr;
+  BinaryFn binary = nullptr;
+  UnaryFn unary = nullptr;
+  AffineFn affine = nullptr;
+};
+
+// The tier that runs for a request: `isa` if this binary has kernels for it and the CPU supports it,
+// else Scalar. Never aborts.
+Isa resolve_isa(Isa isa);
+// The kernels of resolve_isa(isa). The table is filled once (std::call_once).
+const F32Kernels& f32_kernels(Isa isa);
+
+// --- the kernels themselves (defined in native/kernels/<family>/<name>-<isa>.cc) ---
+void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float*, float*, size_t,
+                               const SgemmTile&);
+void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
+void maxpool_f32__scalar(const PlaneWindow&);
+void avgpool_f32__scalar(const PlaneWindow&, const float*, const float*);
+void global_avgpool_f32__scalar(size_t, size_t, const float*, float*);
+void global_maxpool_f32__scalar(size_t, size_t, const float*, float*);
+void binary_f32__scalar(BinaryOp, size_t, const float*, size_t, const float*, size_t, float*);
+void unary_f32__scalar(UnaryOp, float, float, size_t, const float*, float*);
+void affine_f32__scalar(size_t, const float*, float, float, float*);
+
+#if defined(NPUQ_HAVE_AVX2)
+void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*, float*, size_t,
+                              const SgemmTile&);
+void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
+void maxpool_f32_8x__avx2(const PlaneWindow&);
+void avgpool_f32_8x__avx2(const PlaneWindow&, const float*, const float*);
+void global_avgpool_f32_8c__avx2(size_t, size_t, const float*, float*);
+void global_maxpool_f32_8c__avx2(size_t, size_t, const float*, float*);
+void binary_f32__avx2(BinaryOp, size_t, const float*, size_t, const float*, size_t, float*);
+void unary_f32__avx2(UnaryOp, float, float, size_t, const float*, float*);
+void affine_f32__avx2(size_t, const float*, float, float, float*);
+#endif
+
+}  // namespace npuq

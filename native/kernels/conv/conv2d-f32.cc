@@ -1,0 +1,123 @@
+// Conv2dF32: picks one algorithm per shape (never per tier, so every tier computes the same sums):
+//  * depthwise (G == C, any channel multiplier M/C): padded planes + the tier's dwconv kernel;
+//  * 1x1, stride 1, no padding: GEMM straight on the input (B = x[C/G, H*W]);
+//  * otherwise: im2col packed block by block into the GEMM's B panels.
+// GEMM paths use the weights as the A operand, prepacked per group at create().
+#include <algorithm>
+#include <vector>
+
+#include "kernels/conv/conv-internal.h"
+#include "kernels/conv/plane-window.h"
+
+namespace npuq {
+
+namespace {
+
+class Conv2dGemm final : public Conv2dF32 {
+ public:
+  Conv2dGemm(Isa isa, const Conv2dShape& s, const float* weight, const float* bias, const Activation& act)
+      : s_(s), k_(&f32_kernels(isa)), act_(act) {
+    Cg_ = s.C / s.G;
+    Mg_ = s.M / s.G;
+    Kg_ = Cg_ * s.KH * s.KW;
+    direct_ = s.KH == 1 && s.KW == 1 && s.SH == 1 && s.SW == 1 && s.PT == 0 && s.PL == 0 && s.OH == s.H &&
+              s.OW == s.W;
+    group_stride_ = sgemm_packed_a_size(Mg_, Kg_, k_->gemm_mr);
+    w_ = AlignedFloats(group_stride_ * s.G);
+    for (size_t g = 0; g < s.G; ++g)
+      sgemm_pack_a_full(weight + g * Mg_ * Kg_, Kg_, false, Mg_, Kg_, k_->gemm_mr, w_.data() + g * group_stride_);
+    if (bias) bias_.assign(bias, bias + s.M);
+  }
+
+  void run(const float* x, float* y, ThreadPool* pool) const override {
+    const size_t tasks = s_.N * s_.G, threads = pool ? pool->threads() : 1;
+    const bool outer = threads > 1 && (tasks >= 2 * threads || (tasks >= threads && tasks % threads == 0));
+    if (outer) {
+      pool->parallel_for(tasks, [&](size_t t) { run_one(t, x, y, nullptr); });
+    } else {
+      for (size_t t = 0; t < tasks; ++t) run_one(t, x, y, pool);
+    }
+  }
+
+ private:
+  void run_one(size_t task, const float* x, float* y, ThreadPool* pool) const {
+    const size_t n = task / s_.G, g = task % s_.G, OHW = s_.OH * s_.OW;
+    const float* xg = x + (n * s_.C + g * Cg_) * s_.H * s_.W;
+    const RowMajorBPacker direct(xg, s_.H * s_.W, false);
+    const Im2colBPacker im2col(xg, s_);
+    SgemmProblem p;
+    p.M = Mg_;
+    p.N = OHW;
+    p.K = Kg_;
+    p.a_packed = w_.data() + g * group_stride_;
+    p.b_packer = direct_ ? static_cast<const SgemmBPacker*>(&direct) : &im2col;
+    p.C = y + (n * s_.M + g * Mg_) * OHW;
+    p.ldc = OHW;
+    p.bias = bias_.empty() ? nullptr : bias_.data() + g * Mg_;
+    p.bias_per_column = false;
+    p.act = act_;
+    sgemm_run(*k_, p, pool);
+  }
+
+  Conv2dShape s_;
+  const F32Kernels* k_;
+  Activation act_;
+  size_t Cg_ = 0, Mg_ = 0, Kg_ = 0, group_stride_ = 0;
+  bool direct_ = false;
+  AlignedFloats w_;
+  std::vector<float> bias_;
+};
+
+WindowGeometry window_geometry(const Conv2dShape& s) {
+  WindowGeometry g;
+  g.H = s.H; g.W = s.W; g.OH = s.OH; g.OW = s.OW; g.KH = s.KH; g.KW = s.KW;
+  g.SH = s.SH; g.SW = s.SW; g.DH = s.DH; g.DW = s.DW; g.PT = s.PT; g.PL = s.PL;
+  return g;
+}
+
+class Conv2dDepthwise final : public Conv2dF32 {
+ public:
+  Conv2dDepthwise(Isa isa, const Conv2dShape& s, const float* weight, const float* bias, const Activation& act)
+      : s_(s), k_(&f32_kernels(isa)), act_(act), layout_(window_geometry(s)),
+        w_(weight, weight + s.M * s.KH * s.KW) {
+    if (bias) bias_.assign(bias, bias + s.M);
+  }
+
+  void run(const float* x, float* y, ThreadPool* pool) const override {
+    const size_t planes = s_.N * s_.C, mult = s_.M / s_.C, KK = s_.KH * s_.KW;
+    const size_t threads = pool ? pool->threads() : 1;
+    const double work = static_cast<double>(s_.N) * s_.M * s_.OH * s_.OW * KK;
+    const size_t chunks = work < 32768.0 ? 1 : threads * 4;
+    const DwConvFn fn = k_->dwconv;
+    parallel_ranges(threads > 1 ? pool : nullptr, planes, chunks, [&](size_t b, size_t e) {
+      AlignedFloats buf(layout_.buffer_size());
+      for (size_t p = b; p < e; ++p) {
+        const size_t n = p / s_.C, c = p % s_.C;
+        layout_.fill(x + p * s_.H * s_.W, 0.0f, buf.data());
+        for (size_t j = 0; j < mult; ++j) {
+          const size_t m = c * mult + j;
+          fn(layout_.window(buf.data(), y + (n * s_.M + m) * s_.OH * s_.OW), w_.data() + m * KK,
+             bias_.empty() ? nullptr : &bias_[m], act_);
+        }
+      }
+    });
+  }
+
+ private:
+  Conv2dShape s_;
+  const F32Kernels* k_;
+  Activation act_;
+  PlaneWindowLayout layout_;
+  std::vector<float> w_, bias_;
+};
+
+}  // namespace
+
+std::unique_ptr<Conv2dF32> Conv2dF32::create(Isa isa, const Conv2dShape& s, const float* weight,
+                                             const float* bias, const Activation& act) {
+  validate_conv2d("Conv2dF32", s, weight, false);
+  if (s.G == s.C) return std::make_unique<Conv2dDepthwise>(isa, s, weight, bias, act);
+  return std::make_unique<Conv2dGemm>(isa, s, weight, bias, act);
+}
+
+}  // namespace npuq

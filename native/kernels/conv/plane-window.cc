@@ -1,0 +1,63 @@
+#include "kernels/conv/plane-window.h"
+
+#include <algorithm>
+
+namespace npuq {
+
+PlaneWindowLayout::PlaneWindowLayout(const WindowGeometry& g) : g_(g) {
+  rows_ = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1;
+  cols_ = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1;
+  phase_cols_ = (cols_ + g.SW - 1) / g.SW;
+  row_stride_ = (phase_cols_ + 8 + 7) / 8 * 8;  // >= 8 floats of slack for the last vector of a row
+  phase_stride_ = rows_ * row_stride_;
+  buffer_size_ = g.SW * phase_stride_;
+  tap_off_.resize(g.KH * g.KW);
+  for (size_t kh = 0; kh < g.KH; ++kh) {
+    for (size_t kw = 0; kw < g.KW; ++kw) {
+      const size_t t = kw * g.DW;
+      tap_off_[kh * g.KW + kw] = (t % g.SW) * phase_stride_ + kh * g.DH * row_stride_ + t / g.SW;
+    }
+  }
+}
+
+void PlaneWindowLayout::fill(const float* x, float pad, float* buf) const {
+  const size_t SW = g_.SW, PL = g_.PL, W = g_.W;
+  for (size_t q = 0; q < SW; ++q) {
+    // Phase column i holds padded column c = i*SW + q, input column c - PL: valid for i in [lo, hi).
+    size_t lo = PL > q ? (PL - q + SW - 1) / SW : 0;
+    size_t hi = PL + W > q ? (PL + W - q + SW - 1) / SW : 0;
+    lo = std::min(lo, row_stride_);
+    hi = std::max(lo, std::min(hi, row_stride_));
+    const size_t iw0 = lo * SW + q - PL;  // input column of phase column lo
+    for (size_t r = 0; r < rows_; ++r) {
+      float* d = buf + q * phase_stride_ + r * row_stride_;
+      if (r < g_.PT || r - g_.PT >= g_.H) {
+        std::fill(d, d + row_stride_, pad);
+        continue;
+      }
+      const float* s = x + (r - g_.PT) * W + iw0;
+      std::fill(d, d + lo, pad);
+      if (SW == 1) {
+        std::copy(s, s + (hi - lo), d + lo);
+      } else {
+        for (size_t i = lo; i < hi; ++i, s += SW) d[i] = *s;
+      }
+      std::fill(d + hi, d + row_stride_, pad);
+    }
+  }
+}
+
+PlaneWindow PlaneWindowLayout::window(const float* buf, float* y) const {
+  PlaneWindow p;
+  p.xp = buf;
+  p.row_stride = row_stride_;
+  p.tap_off = tap_off_.data();
+  p.taps = tap_off_.size();
+  p.OH = g_.OH;
+  p.OW = g_.OW;
+  p.SH = g_.SH;
+  p.y = y;
+  return p;
+}
+
+}  // namespace npuq

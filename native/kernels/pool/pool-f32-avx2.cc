@@ -1,0 +1,131 @@
+// Pooling kernels, AVX2: window pools vectorize along the output row (8 outputs per ymm, partial last
+// vector under a mask); global pools take 8 rows at a time, transposing 8x8 blocks so each lane still
+// reduces its row in index order. Same operations and order as pool-f32-scalar.cc.
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "dispatch/f32-kernels.h"
+
+namespace npuq {
+
+namespace {
+
+inline __m256i tail_mask(size_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+inline void store(float* y, size_t n, __m256 v) {
+  if (n >= 8)
+    _mm256_storeu_ps(y, v);
+  else
+    _mm256_maskstore_ps(y, tail_mask(n), v);
+}
+
+// c[j][k] = r[k][j]
+inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Reduces rows [0, rows) of x (row stride HW) with op, 8 rows per step; rem rows stay scalar.
+template <typename V, typename S>
+void global_reduce(size_t rows, size_t HW, const float* x, float* y, float init, V vop, S sop) {
+  size_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const float* xr = x + r * HW;
+    __m256 acc = _mm256_set1_ps(init);
+    size_t i = 0;
+    for (; i + 8 <= HW; i += 8) {
+      __m256 v[8];
+      for (int k = 0; k < 8; ++k) v[k] = _mm256_loadu_ps(xr + k * HW + i);
+      transpose8(v);
+      for (int j = 0; j < 8; ++j) acc = vop(acc, v[j]);
+    }
+    for (; i < HW; ++i) {
+      const __m256 v = _mm256_setr_ps(xr[i], xr[HW + i], xr[2 * HW + i], xr[3 * HW + i], xr[4 * HW + i],
+                                      xr[5 * HW + i], xr[6 * HW + i], xr[7 * HW + i]);
+      acc = vop(acc, v);
+    }
+    _mm256_storeu_ps(y + r, acc);
+  }
+  for (; r < rows; ++r) {
+    float acc = init;
+    for (size_t i = 0; i < HW; ++i) acc = sop(acc, x[r * HW + i]);
+    y[r] = acc;
+  }
+}
+
+}  // namespace
+
+void maxpool_f32_8x__avx2(const PlaneWindow& p) {
+  for (size_t oh = 0; oh < p.OH; ++oh) {
+    const float* base = p.xp + oh * p.SH * p.row_stride;
+    float* y = p.y + oh * p.OW;
+    size_t ow = 0;
+    for (; ow + 16 <= p.OW; ow += 16) {
+      __m256 a0 = _mm256_set1_ps(-HUGE_VALF), a1 = a0;
+      for (size_t t = 0; t < p.taps; ++t) {
+        const float* s = base + p.tap_off[t] + ow;
+        a0 = _mm256_max_ps(_mm256_loadu_ps(s), a0);  // x > acc ? x : acc
+        a1 = _mm256_max_ps(_mm256_loadu_ps(s + 8), a1);
+      }
+      _mm256_storeu_ps(y + ow, a0);
+      _mm256_storeu_ps(y + ow + 8, a1);
+    }
+    for (; ow < p.OW; ow += 8) {
+      __m256 a0 = _mm256_set1_ps(-HUGE_VALF);
+      for (size_t t = 0; t < p.taps; ++t) a0 = _mm256_max_ps(_mm256_loadu_ps(base + p.tap_off[t] + ow), a0);
+      store(y + ow, p.OW - ow, a0);
+    }
+  }
+}
+
+void avgpool_f32_8x__avx2(const PlaneWindow& p, const float* hcount, const float* wcount) {
+  for (size_t oh = 0; oh < p.OH; ++oh) {
+    const float* base = p.xp + oh * p.SH * p.row_stride;
+    float* y = p.y + oh * p.OW;
+    const __m256 hc = _mm256_set1_ps(hcount[oh]);
+    for (size_t ow = 0; ow < p.OW; ow += 8) {
+      __m256 a0 = _mm256_setzero_ps();
+      for (size_t t = 0; t < p.taps; ++t) a0 = _mm256_add_ps(a0, _mm256_loadu_ps(base + p.tap_off[t] + ow));
+      // wcount holds OW + 8 readable entries
+      store(y + ow, p.OW - ow, _mm256_div_ps(a0, _mm256_mul_ps(hc, _mm256_loadu_ps(wcount + ow))));
+    }
+  }
+}
+
+void global_avgpool_f32_8c__avx2(size_t rows, size_t HW, const float* x, float* y) {
+  global_reduce(rows, HW, x, y, 0.0f, [](__m256 a, __m256 v) { return _mm256_add_ps(a, v); },
+                [](float a, float v) { return a + v; });
+  const float n = static_cast<float>(HW);
+  const __m256 vn = _mm256_set1_ps(n);
+  size_t r = 0;
+  for (; r + 8 <= rows; r += 8) _mm256_storeu_ps(y + r, _mm256_div_ps(_mm256_loadu_ps(y + r), vn));
+  for (; r < rows; ++r) y[r] = y[r] / n;
+}
+
+void global_maxpool_f32_8c__avx2(size_t rows, size_t HW, const float* x, float* y) {
+  global_reduce(rows, HW, x, y, -HUGE_VALF, [](__m256 a, __m256 v) { return _mm256_max_ps(v, a); },
+                [](float a, float v) { return v > a ? v : a; });
+}
+
+}  // namespace npuq

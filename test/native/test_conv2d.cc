@@ -1,0 +1,226 @@
+// Conv2dF32 / ConvTranspose2dF32: scalar tier against a double-precision reference, every other tier and
+// the threaded runs against scalar bit for bit; create() argument validation.
+#include <stdexcept>
+
+#include "test-util.h"
+
+using namespace npuq;
+
+namespace {
+
+std::string str(const Conv2dShape& s) {
+  return check::format("N=%zu C=%zu H=%zu W=%zu M=%zu OH=%zu OW=%zu K=%zux%zu S=%zux%zu D=%zux%zu P=%zu,%zu G=%zu",
+                       s.N, s.C, s.H, s.W, s.M, s.OH, s.OW, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.PT, s.PL, s.G);
+}
+
+// Reference in double; scale = sum of |terms| per output.
+void reference(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w, const float* b,
+               bool act, std::vector<double>& y, std::vector<double>& scale) {
+  const size_t Cg = s.C / s.G, Mg = s.M / s.G;
+  y.assign(s.N * s.M * s.OH * s.OW, 0.0);
+  scale.assign(y.size(), 0.0);
+  for (size_t n = 0; n < s.N; ++n)
+    for (size_t m = 0; m < s.M; ++m)
+      for (size_t oh = 0; oh < s.OH; ++oh)
+        for (size_t ow = 0; ow < s.OW; ++ow) {
+          const size_t g = m / Mg;
+          double acc = b ? b[m] : 0.0, sc = b ? std::fabs(b[m]) : 0.0;
+          for (size_t c = 0; c < Cg; ++c)
+            for (size_t kh = 0; kh < s.KH; ++kh)
+              for (size_t kw = 0; kw < s.KW; ++kw) {
+                const long ih = static_cast<long>(oh * s.SH + kh * s.DH) - static_cast<long>(s.PT);
+                const long iw = static_cast<long>(ow * s.SW + kw * s.DW) - static_cast<long>(s.PL);
+                if (ih < 0 || iw < 0 || ih >= static_cast<long>(s.H) || iw >= static_cast<long>(s.W)) continue;
+                const double v = static_cast<double>(x[((n * s.C + g * Cg + c) * s.H + ih) * s.W + iw]) *
+                                 w[((m * Cg + c) * s.KH + kh) * s.KW + kw];
+                acc += v;
+                sc += std::fabs(v);
+              }
+          if (act) acc = std::min(1.0, std::max(-0.5, acc));
+          const size_t i = ((n * s.M + m) * s.OH + oh) * s.OW + ow;
+          y[i] = acc;
+          scale[i] = sc;
+        }
+}
+
+void reference_t(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w, const float* b,
+                 bool act, std::vector<double>& y, std::vector<double>& scale) {
+  const size_t Cg = s.C / s.G, Mg = s.M / s.G;
+  y.assign(s.N * s.M * s.OH * s.OW, 0.0);
+  scale.assign(y.size(), 0.0);
+  for (size_t n = 0; n < s.N; ++n)
+    for (size_t c = 0; c < s.C; ++c)
+      for (size_t ih = 0; ih < s.H; ++ih)
+        for (size_t iw = 0; iw < s.W; ++iw)
+          for (size_t mm = 0; mm < Mg; ++mm)
+            for (size_t kh = 0; kh < s.KH; ++kh)
+              for (size_t kw = 0; kw < s.KW; ++kw) {
+                const long oh = static_cast<long>(ih * s.SH + kh * s.DH) - static_cast<long>(s.PT);
+                const long ow = static_cast<long>(iw * s.SW + kw * s.DW) - static_cast<long>(s.PL);
+                if (oh < 0 || ow < 0 || oh >= static_cast<long>(s.OH) || ow >= static_cast<long>(s.OW)) continue;
+                const size_t m = (c / Cg) * Mg + mm;
+                const double v = static_cast<double>(x[((n * s.C + c) * s.H + ih) * s.W + iw]) *
+                                 w[((c * Mg + mm) * s.KH + kh) * s.KW + kw];
+                const size_t i = ((n * s.M + m) * s.OH + oh) * s.OW + ow;
+                y[i] += v;
+                scale[i] += std::fabs(v);
+              }
+  for (size_t i = 0; i < y.size(); ++i) {
+    const size_t m = (i / (s.OH * s.OW)) % s.M;
+    if (b) { y[i] += b[m]; scale[i] += std::fabs(b[m]); }
+    if (act) y[i] = std::min(1.0, std::max(-0.5, y[i]));
+  }
+}
+
+template <typename Op>
+void run_case(const Conv2dShape& s, bool transposed, bool with_bias, bool act, std::mt19937& rng, ThreadPool* pool) {
+  const std::string desc = str(s) + (transposed ? " transposed" : "") + (with_bias ? " bias" : "") + (act ? " act" : "");
+  const size_t wsize = transposed ? s.C * (s.M / s.G) * s.KH * s.KW : s.M * (s.C / s.G) * s.KH * s.KW;
+  const auto x = tu::rand_vec(rng, s.N * s.C * s.H * s.W), w = tu::rand_vec(rng, wsize), b = tu::rand_vec(rng, s.M);
+  const Activation a = act ? Activation::clamp(-0.5f, 1.0f) : Activation::none();
+  auto run = [&](Isa isa, ThreadPool* p) {
+    std::vector<float> y(s.N * s.M * s.OH * s.OW, 777.0f);
+    auto op = Op::create(isa, s, w.data(), with_bias ? b.data() : nullptr, a);
+    op->run(x.data(), y.data(), p);
+    return y;
+  };
+  const std::vector<float> ref = run(Isa::Scalar, nullptr);
+  std::vector<double> yd, sc;
+  if (transposed)
+    reference_t(s, x, w, with_bias ? b.data() : nullptr, act, yd, sc);
+  else
+    reference(s, x, w, with_bias ? b.data() : nullptr, act, yd, sc);
+  int bad = 0;
+  for (size_t i = 0; i < ref.size(); ++i)
+    if (!tu::close(ref[i], yd[i], sc[i]) && bad++ < 3)
+      CHECK(false, "%s: scalar y[%zu]=%.9g reference %.9g", desc.c_str(), i, ref[i], yd[i]);
+  CHECK(bad == 0, "%s: %d outputs off the reference", desc.c_str(), bad);
+  for (Isa isa : supported_isas()) {
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), pool}) {
+      if (isa == Isa::Scalar && !p) continue;
+      const std::vector<float> got = run(isa, p);
+      const long at = tu::first_diff(ref.data(), got.data(), ref.size());
+      CHECK(at < 0, "%s tier=%s threads=%zu: differs from scalar at %ld: %.9g vs %.9g", desc.c_str(), isa_name(isa),
+            p ? p->threads() : 1, at, at < 0 ? 0.0 : got[at], at < 0 ? 0.0 : ref[at]);
+    }
+  }
+}
+
+size_t out_size(size_t in, size_t k, size_t s, size_t d, size_t pb, size_t pe) {
+  const size_t eff = (k - 1) * d + 1;
+  return in + pb + pe < eff ? 0 : (in + pb + pe - eff) / s + 1;
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(7);
+  ThreadPool pool(2);
+  auto pick = [&](std::initializer_list<size_t> v) { return *(v.begin() + rng() % v.size()); };
+  // Random convolutions: kernels 1/3/5/7, strides 1-3, dilations 1-2, pads, groups, depthwise (+multiplier).
+  int made = 0;
+  while (made < 260) {
+    Conv2dShape s;
+    s.N = pick({1, 1, 2, 3});
+    s.KH = pick({1, 3, 3, 5, 7});
+    s.KW = rng() % 4 == 0 ? pick({1, 3, 5}) : s.KH;
+    s.SH = pick({1, 1, 2, 3});
+    s.SW = rng() % 4 == 0 ? pick({1, 2, 3}) : s.SH;
+    s.DH = pick({1, 1, 2});
+    s.DW = rng() % 4 == 0 ? pick({1, 2}) : s.DH;
+    s.PT = rng() % 3 == 0 ? 0 : rng() % (s.KH);
+    s.PL = rng() % 3 == 0 ? 0 : rng() % (s.KW);
+    const size_t PB = rng() % (s.PT + 1), PR = rng() % (s.PL + 1);
+    s.H = 1 + rng() % 19;
+    s.W = 1 + rng() % 23;
+    const int kind = rng() % 4;  // 0,1 dense/grouped, 2 depthwise, 3 depthwise multiplier
+    if (kind <= 1) {
+      s.G = kind == 0 ? 1 : pick({2, 3});
+      s.C = s.G * pick({1, 2, 3, 5, 7});
+      s.M = s.G * pick({1, 2, 5, 7, 9});
+    } else {
+      s.C = s.G = pick({1, 3, 5, 8, 13});
+      s.M = s.C * (kind == 2 ? 1 : pick({2, 3}));
+    }
+    s.OH = out_size(s.H, s.KH, s.SH, s.DH, s.PT, PB);
+    s.OW = out_size(s.W, s.KW, s.SW, s.DW, s.PL, PR);
+    if (s.OH == 0 || s.OW == 0) continue;
+    ++made;
+    run_case<Conv2dF32>(s, false, rng() % 4 != 0, rng() % 2 == 0, rng, made % 4 == 0 ? &pool : nullptr);
+  }
+  // Paths and blocking: 1x1 direct (K > KC, N > NC), 3x3 with K > KC, stem 3x3 s2, depthwise 5x5 s2, wide rows.
+  {
+    Conv2dShape s; s.N = 2; s.C = 300; s.H = 33; s.W = 35; s.M = 19; s.OH = 33; s.OW = 35;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+  }
+  {
+    Conv2dShape s; s.C = 40; s.H = 17; s.W = 15; s.M = 33; s.OH = 17; s.OW = 15; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, false, rng, &pool);
+  }
+  {
+    Conv2dShape s; s.C = 3; s.H = 64; s.W = 70; s.M = 16; s.OH = 32; s.OW = 35; s.KH = s.KW = 3; s.SH = s.SW = 2;
+    s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+  }
+  {
+    Conv2dShape s; s.N = 2; s.C = s.G = s.M = 24; s.H = 40; s.W = 41; s.OH = 20; s.OW = 21; s.KH = s.KW = 5;
+    s.SH = s.SW = 2; s.PT = s.PL = 2;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+  }
+  {
+    Conv2dShape s; s.C = s.G = s.M = 4; s.H = 3; s.W = 77; s.OH = 3; s.OW = 77; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, false, false, rng, &pool);
+  }
+  // Transposed convolutions, including kernel 2 stride 2 (PP-OCR) and output padding folded into OH/OW.
+  for (int i = 0; i < 60; ++i) {
+    Conv2dShape s;
+    s.N = pick({1, 2});
+    s.KH = pick({1, 2, 3, 4});
+    s.KW = rng() % 3 == 0 ? pick({1, 2, 3}) : s.KH;
+    s.SH = pick({1, 2, 3});
+    s.SW = rng() % 3 == 0 ? pick({1, 2}) : s.SH;
+    s.DH = pick({1, 1, 2});
+    s.DW = s.DH;
+    s.G = pick({1, 1, 2});
+    s.C = s.G * pick({1, 3, 4});
+    s.M = s.G * pick({1, 2, 5});
+    s.H = 1 + rng() % 9;
+    s.W = 1 + rng() % 11;
+    const size_t fh = (s.H - 1) * s.SH + (s.KH - 1) * s.DH + 1, fw = (s.W - 1) * s.SW + (s.KW - 1) * s.DW + 1;
+    s.PT = rng() % std::min<size_t>(fh, s.KH);
+    s.PL = rng() % std::min<size_t>(fw, s.KW);
+    const size_t pb = rng() % (s.PT + 1), pr = rng() % (s.PL + 1);
+    const size_t oph = rng() % std::max(s.SH, s.DH), opw = rng() % std::max(s.SW, s.DW);
+    if (fh <= s.PT + pb || fw <= s.PL + pr) continue;
+    s.OH = fh - s.PT - pb + oph;
+    s.OW = fw - s.PL - pr + opw;
+    run_case<ConvTranspose2dF32>(s, true, rng() % 3 != 0, rng() % 2 == 0, rng, i % 3 == 0 ? &pool : nullptr);
+  }
+  {
+    Conv2dShape s; s.C = 96; s.M = 24; s.H = 20; s.W = 23; s.KH = s.KW = 2; s.SH = s.SW = 2; s.OH = 40; s.OW = 46;
+    run_case<ConvTranspose2dF32>(s, true, true, true, rng, &pool);
+  }
+  {  // many pixels: several col2im chunks with overlapping windows
+    Conv2dShape s; s.C = 5; s.M = 70; s.H = 40; s.W = 41; s.KH = s.KW = 3; s.SH = s.SW = 1; s.PT = s.PL = 1;
+    s.OH = 40; s.OW = 41;
+    run_case<ConvTranspose2dF32>(s, true, true, false, rng, &pool);
+  }
+  // Validation: bad shapes throw std::invalid_argument naming the bad value.
+  std::vector<float> w(1000, 0.5f);
+  Conv2dShape ok; ok.C = 4; ok.H = 8; ok.W = 8; ok.M = 6; ok.OH = 8; ok.OW = 8; ok.KH = ok.KW = 3; ok.PT = ok.PL = 1;
+  CHECK(Conv2dF32::create(Isa::Scalar, ok, w.data(), nullptr, Activation::none()) != nullptr, "valid shape");
+  auto bad = ok; bad.C = 5; bad.G = 2;
+  CHECK_THROWS(Conv2dF32::create(Isa::Scalar, bad, w.data(), nullptr, Activation::none()), "C=5");
+  bad = ok; bad.M = 6; bad.G = 4; bad.C = 4;
+  CHECK_THROWS(Conv2dF32::create(Isa::Scalar, bad, w.data(), nullptr, Activation::none()), "M=6");
+  bad = ok; bad.SH = 0;
+  CHECK_THROWS(Conv2dF32::create(Isa::Scalar, bad, w.data(), nullptr, Activation::none()), "SH=0");
+  bad = ok; bad.OH = 40;
+  CHECK_THROWS(Conv2dF32::create(Isa::Scalar, bad, w.data(), nullptr, Activation::none()), "OH=40");
+  bad = ok; bad.KW = 0;
+  CHECK_THROWS(Conv2dF32::create(Isa::Avx2, bad, w.data(), nullptr, Activation::none()), "KW=0");
+  CHECK_THROWS(Conv2dF32::create(Isa::Scalar, ok, nullptr, nullptr, Activation::none()), "weight");
+  bad = ok; bad.OW = 30;
+  CHECK_THROWS(ConvTranspose2dF32::create(Isa::Scalar, bad, w.data(), nullptr, Activation::none()), "OW=30");
+  return check_summary("test_conv2d");
+}
