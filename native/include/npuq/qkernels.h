@@ -130,6 +130,25 @@ struct QBinaryParams {
 };
 void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b, size_t b_stride, void* y);
 
+// Quantized pooling, NCHW, same window conventions as the float Pool2dShape (kernels.h). Max pooling
+// works on the integers directly (input and output share scale and zero point). Average pooling sums
+// (q - zp) exactly and divides by the window count with `round` (then + zp, saturate); when the
+// output scale differs, `requant` (FloatScale or fixed point) maps the window mean instead, with the
+// divisor folded in by the caller: requant applies to the exact integer sum and count_div is 1.
+struct QPool2dParams {
+  size_t N = 1, C = 0, H = 0, W = 0, OH = 0, OW = 0;
+  size_t KH = 1, KW = 1, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0, PB = 0, PR = 0;
+  QType type = QType::U8;
+  int32_t zp = 0;
+  bool count_include_pad = false;
+  Round round = Round::HalfToEven;
+};
+void qmaxpool2d(Isa isa, const QPool2dParams& p, const void* x, void* y, ThreadPool* pool);
+void qavgpool2d(Isa isa, const QPool2dParams& p, const void* x, void* y, ThreadPool* pool);
+// Global average pool: y[nc] = requant(sum_hw (x - in_zp)) with r folding 1/HW and the scale ratio.
+void qglobal_avgpool(Isa isa, size_t NC, size_t HW, QType in_type, int32_t in_zp, const Requant& r, QType out_type,
+                     const void* x, void* y, ThreadPool* pool);
+
 // 256- or 65536-entry lookup table applied to quantized values (Sigmoid, Tanh, HardSwish, ... as NPUs do).
 void lut_u8(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
 void lut_s8(size_t n, const int8_t* x, const int8_t* table, int8_t* y);
