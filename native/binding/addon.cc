@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -47,11 +48,17 @@ double get_number(const Napi::Value& v, const std::string& where) {
   return v.As<Napi::Number>().DoubleValue();
 }
 
+std::string fmt_num(double d) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
 int64_t get_int(const Napi::Value& v, const std::string& where, int64_t lo, int64_t hi) {
   double d = get_number(v, where);
   if (!(d >= double(lo) && d <= double(hi)) || d != static_cast<double>(static_cast<int64_t>(d))) {
     Napi::RangeError e = Napi::RangeError::New(v.Env(), "Expected an integer in [" + std::to_string(lo) + ", " +
-                                                             std::to_string(hi) + "] for " + where + " but received " + std::to_string(d));
+                                                             std::to_string(hi) + "] for " + where + " but received " + fmt_num(d));
     e.Set("code", Napi::String::New(v.Env(), "INVALID_ARGUMENT"));
     throw e;
   }
