@@ -3,11 +3,23 @@
 #include <algorithm>
 #include <exception>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NPUQ_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define NPUQ_CPU_RELAX() asm volatile("yield" ::: "memory")
+#else
+#define NPUQ_CPU_RELAX() std::this_thread::yield()
+#endif
+
 namespace npuq {
 
 namespace {
 thread_local bool tl_inside_task = false;
-}
+// A few microseconds of spinning before a worker (or the waiting caller) sleeps: enough to bridge
+// consecutive ops of one run, short enough not to steal an oversubscribed core for long.
+constexpr int kSpinIterations = 1 << 10;
+}  // namespace
 
 ThreadPool::ThreadPool(size_t threads) {
   if (threads < 1) threads = 1;
@@ -17,7 +29,7 @@ ThreadPool::ThreadPool(size_t threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   cv_start_.notify_all();
   for (auto& t : workers_) t.join();
@@ -27,18 +39,14 @@ void ThreadPool::run_tasks() {
   bool was_inside = tl_inside_task;
   tl_inside_task = true;
   for (;;) {
-    size_t i;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (next_ >= n_) break;
-      i = next_++;
-    }
+    size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= n_) break;
     try {
       (*fn_)(i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mu_);
       if (!error_) error_ = std::current_exception();
-      next_ = n_;  // stop handing out work
+      next_.store(n_, std::memory_order_relaxed);  // stop handing out work
     }
   }
   tl_inside_task = was_inside;
@@ -47,16 +55,22 @@ void ThreadPool::run_tasks() {
 void ThreadPool::worker_loop() {
   unsigned long seen = 0;
   for (;;) {
-    {
+    unsigned long g;
+    int spins = 0;
+    while ((g = generation_.load(std::memory_order_acquire)) == seen && !stop_.load(std::memory_order_acquire)) {
+      if (++spins < kSpinIterations) {
+        NPUQ_CPU_RELAX();
+        continue;
+      }
       std::unique_lock<std::mutex> lock(mu_);
-      cv_start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      cv_start_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
     }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = g;
     run_tasks();
-    {
+    if (pending_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_workers_ == 0) cv_done_.notify_all();
+      cv_done_.notify_all();
     }
   }
 }
@@ -68,21 +82,22 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> run_lock(run_mu_);
+  fn_ = &fn;
+  n_ = n;
+  error_ = nullptr;
+  next_.store(0, std::memory_order_relaxed);
+  pending_workers_.store(workers_.size(), std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    fn_ = &fn;
-    n_ = n;
-    next_ = 0;
-    error_ = nullptr;
-    pending_workers_ = workers_.size();
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   cv_start_.notify_all();
   run_tasks();
+  for (int spins = 0; pending_workers_.load(std::memory_order_acquire) != 0 && spins < kSpinIterations; ++spins) NPUQ_CPU_RELAX();
   std::exception_ptr err;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [&] { return pending_workers_ == 0; });
+    cv_done_.wait(lock, [&] { return pending_workers_.load(std::memory_order_acquire) == 0; });
     fn_ = nullptr;
     err = error_;
     error_ = nullptr;

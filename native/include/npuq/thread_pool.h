@@ -2,6 +2,7 @@
 // parallel_for(n, fn) runs fn(i) for i in [0, n) on the pool's workers and the calling thread, and
 // returns when all are done. Calls from inside a task run serially (no nested parallelism).
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -34,9 +35,12 @@ class ThreadPool {
   std::mutex run_mu_;  // one parallel_for at a time per pool
   std::condition_variable cv_start_, cv_done_;
   const std::function<void(size_t)>* fn_ = nullptr;
-  size_t n_ = 0, next_ = 0, pending_workers_ = 0;
-  unsigned long generation_ = 0;
-  bool stop_ = false;
+  size_t n_ = 0;
+  std::atomic<size_t> next_{0}, pending_workers_{0};
+  // Workers spin briefly on generation_ before sleeping, so back-to-back parallel_for calls (one per
+  // op of a small model) do not pay a futex wake-up each.
+  std::atomic<unsigned long> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 

@@ -1,5 +1,7 @@
 // Shared pieces of the convolution drivers: argument validation and the im2col B packer.
 #pragma once
+#include <cstdint>
+#include <vector>
 #include <cstddef>
 
 #include "kernels/gemm/sgemm-internal.h"
@@ -10,16 +12,28 @@ namespace npuq {
 // Throws std::invalid_argument naming the first bad value. `what` prefixes the message.
 void validate_conv2d(const char* what, const Conv2dShape& s, const float* weight, bool transposed);
 
-// op(B) = im2col of one image and one group: row k = (c, kh, kw) in weight order, column j = (oh, ow);
-// positions in the padding read 0.
+// Gather tables for im2col over a padded image: element (k, j) of op(B) is
+// xp[row_off[k] + col_off[j]], where xp is one group's channels, each plane padded to Hp x Wp (pads
+// hold 0). Computed once per conv shape at create().
+struct Im2colTables {
+  size_t Hp = 0, Wp = 0;
+  bool needs_padding = false;
+  std::vector<uint32_t> row_off;  // K = C/G * KH * KW entries, (c, kh, kw) in weight order
+  std::vector<uint32_t> col_off;  // OH * OW entries, (oh, ow)
+  static Im2colTables make(const Conv2dShape& s);
+  // Writes the padded copy of `channels` planes of x into xp (Hp * Wp floats each).
+  void pad(const Conv2dShape& s, const float* x, size_t channels, float* xp) const;
+};
+
+// op(B) = im2col of one image and one group, packed block by block into NR panels.
 class Im2colBPacker final : public SgemmBPacker {
  public:
-  Im2colBPacker(const float* x, const Conv2dShape& s) : x_(x), s_(s) {}
+  Im2colBPacker(const float* xp, const Im2colTables& t) : xp_(xp), t_(t) {}
   void pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const override;
 
  private:
-  const float* x_;
-  const Conv2dShape& s_;
+  const float* xp_;
+  const Im2colTables& t_;
 };
 
 }  // namespace npuq

@@ -27,6 +27,7 @@ class Conv2dGemm final : public Conv2dF32 {
     for (size_t g = 0; g < s.G; ++g)
       sgemm_pack_a_full(weight + g * Mg_ * Kg_, Kg_, false, Mg_, Kg_, k_->gemm_mr, w_.data() + g * group_stride_);
     if (bias) bias_.assign(bias, bias + s.M);
+    if (!direct_) tables_ = Im2colTables::make(s);
   }
 
   void run(const float* x, float* y, ThreadPool* pool) const override {
@@ -44,7 +45,15 @@ class Conv2dGemm final : public Conv2dF32 {
     const size_t n = task / s_.G, g = task % s_.G, OHW = s_.OH * s_.OW;
     const float* xg = x + (n * s_.C + g * Cg_) * s_.H * s_.W;
     const RowMajorBPacker direct(xg, s_.H * s_.W, false);
-    const Im2colBPacker im2col(xg, s_);
+    // A padded copy of this image's group (thread-local scratch, reused across runs).
+    static thread_local std::vector<float> padded;
+    const float* xp = xg;
+    if (!direct_ && tables_.needs_padding) {
+      padded.resize(Cg_ * tables_.Hp * tables_.Wp);
+      tables_.pad(s_, xg, Cg_, padded.data());
+      xp = padded.data();
+    }
+    const Im2colBPacker im2col(xp, tables_);
     SgemmProblem p;
     p.M = Mg_;
     p.N = OHW;
@@ -64,6 +73,7 @@ class Conv2dGemm final : public Conv2dF32 {
   Activation act_;
   size_t Cg_ = 0, Mg_ = 0, Kg_ = 0, group_stride_ = 0;
   bool direct_ = false;
+  Im2colTables tables_;
   AlignedFloats w_;
   std::vector<float> bias_;
 };

@@ -1,5 +1,6 @@
-// Im2colBPacker: im2col straight into the GEMM's NR-panels, one K block x N block at a time, so the
-// scratch never exceeds the driver's KC x NC block.
+// im2col for the GEMM path of Conv2dF32: each image/group is copied once into padded planes, then
+// packing B is a pure gather through two offset tables (no bounds checks, no per-row calls), which
+// matters for the small feature maps of edge CNNs where rows are only 5-20 values long.
 #include <algorithm>
 #include <cstring>
 
@@ -7,59 +8,61 @@
 
 namespace npuq {
 
-void Im2colBPacker::pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const {
-  const Conv2dShape& s = s_;
-  const size_t KK = s.KH * s.KW;
-  const long long H = static_cast<long long>(s.H), W = static_cast<long long>(s.W);
-  for (size_t kk = 0; kk < kc; ++kk) {
-    const size_t k = k0 + kk, c = k / KK, kh = (k % KK) / s.KW, kw = k % s.KW;
-    const float* xc = x_ + c * s.H * s.W;
-    float* drow = dst + kk * nr;
-    size_t jj = 0, oh = n0 / s.OW, ow = n0 % s.OW;
-    while (jj < nc) {
-      const size_t run = std::min(s.OW - ow, nc - jj);
-      const long long ih = static_cast<long long>(oh * s.SH + kh * s.DH) - static_cast<long long>(s.PT);
-      const long long iw0 = static_cast<long long>(ow * s.SW + kw * s.DW) - static_cast<long long>(s.PL);
-      const long long sw = static_cast<long long>(s.SW);
-      // Valid r in [r_lo, r_hi): 0 <= iw0 + r*SW < W.
-      long long r_lo = 0, r_hi = 0;
-      if (ih >= 0 && ih < H) {
-        r_lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
-        r_hi = iw0 >= W ? 0 : (W - iw0 + sw - 1) / sw;
-        r_lo = std::min<long long>(r_lo, static_cast<long long>(run));
-        r_hi = std::max(r_lo, std::min<long long>(r_hi, static_cast<long long>(run)));
-      }
-      const float* xrow = xc + (ih >= 0 && ih < H ? ih : 0) * s.W;
-      // Write run values, splitting at panel boundaries (each piece is contiguous in dst).
-      size_t r = 0;
-      while (r < run) {
-        const size_t j = jj + r, lane = j % nr, piece = std::min(run - r, nr - lane);
-        float* d = drow + (j / nr) * kc * nr + lane;
-        const long long pr = static_cast<long long>(r), pn = static_cast<long long>(piece);
-        const size_t lo = static_cast<size_t>(std::min(std::max(r_lo - pr, 0LL), pn));
-        const size_t hi = static_cast<size_t>(std::min(std::max(r_hi - pr, static_cast<long long>(lo)), pn));
-        for (size_t i = 0; i < lo; ++i) d[i] = 0.0f;
-        if (hi > lo) {
-          const float* src = xrow + (iw0 + (pr + static_cast<long long>(lo)) * sw);
-          if (sw == 1)
-            std::memcpy(d + lo, src, (hi - lo) * sizeof(float));
-          else
-            for (size_t i = lo; i < hi; ++i) d[i] = src[(i - lo) * s.SW];
-        }
-        for (size_t i = hi; i < piece; ++i) d[i] = 0.0f;
-        r += piece;
-      }
-      jj += run;
-      ++oh;
-      ow = 0;
+Im2colTables Im2colTables::make(const Conv2dShape& s) {
+  Im2colTables t;
+  // The padded plane covers every tap of every output position.
+  const size_t need_h = (s.OH - 1) * s.SH + (s.KH - 1) * s.DH + 1;
+  const size_t need_w = (s.OW - 1) * s.SW + (s.KW - 1) * s.DW + 1;
+  t.Hp = std::max(need_h, s.H + s.PT);
+  t.Wp = std::max(need_w, s.W + s.PL);
+  t.needs_padding = s.PT != 0 || s.PL != 0 || t.Hp != s.H || t.Wp != s.W;
+  const size_t plane = t.Hp * t.Wp, Cg = s.C / s.G;
+  if (plane * Cg > UINT32_MAX) throw std::invalid_argument("conv input too large for im2col offsets");
+  t.row_off.reserve(Cg * s.KH * s.KW);
+  for (size_t c = 0; c < Cg; ++c)
+    for (size_t kh = 0; kh < s.KH; ++kh)
+      for (size_t kw = 0; kw < s.KW; ++kw) t.row_off.push_back(uint32_t(c * plane + kh * s.DH * t.Wp + kw * s.DW));
+  t.col_off.reserve(s.OH * s.OW);
+  for (size_t oh = 0; oh < s.OH; ++oh)
+    for (size_t ow = 0; ow < s.OW; ++ow) t.col_off.push_back(uint32_t(oh * s.SH * t.Wp + ow * s.SW));
+  return t;
+}
+
+void Im2colTables::pad(const Conv2dShape& s, const float* x, size_t channels, float* xp) const {
+  for (size_t c = 0; c < channels; ++c) {
+    const float* src = x + c * s.H * s.W;
+    float* dst = xp + c * Hp * Wp;
+    std::memset(dst, 0, s.PT * Wp * sizeof(float));
+    for (size_t h = 0; h < s.H && s.PT + h < Hp; ++h) {
+      float* row = dst + (s.PT + h) * Wp;
+      std::memset(row, 0, s.PL * sizeof(float));
+      const size_t n = std::min(s.W, Wp - s.PL);
+      std::memcpy(row + s.PL, src + h * s.W, n * sizeof(float));
+      std::memset(row + s.PL + n, 0, (Wp - s.PL - n) * sizeof(float));
     }
+    const size_t filled = std::min(Hp, s.PT + s.H);
+    std::memset(dst + filled * Wp, 0, (Hp - filled) * Wp * sizeof(float));
   }
-  // Zero the padding columns of the last panel.
-  const size_t padded = (nc + nr - 1) / nr * nr;
-  if (padded > nc) {
-    float* last = dst + (nc / nr) * kc * nr;
-    for (size_t kk = 0; kk < kc; ++kk)
-      for (size_t l = nc % nr; l < nr; ++l) last[kk * nr + l] = 0.0f;
+}
+
+void Im2colBPacker::pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const {
+  const uint32_t* col = t_.col_off.data() + n0;
+  const size_t full = nc / nr, tail = nc % nr;
+  for (size_t kk = 0; kk < kc; ++kk) {
+    const float* src = xp_ + t_.row_off[k0 + kk];
+    float* d = dst + kk * nr;
+    for (size_t p = 0; p < full; ++p) {
+      const uint32_t* cp = col + p * nr;
+      float* dp = d + p * kc * nr;
+      for (size_t l = 0; l < nr; ++l) dp[l] = src[cp[l]];
+    }
+    if (tail) {
+      const uint32_t* cp = col + full * nr;
+      float* dp = d + full * kc * nr;
+      size_t l = 0;
+      for (; l < tail; ++l) dp[l] = src[cp[l]];
+      for (; l < nr; ++l) dp[l] = 0.0f;
+    }
   }
 }
 
