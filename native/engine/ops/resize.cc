@@ -52,51 +52,80 @@ struct ResizeOp : Op {
   size_t es;
   int x, y;
 
+  // Rows: every output index except the last axis. For each output row, the tensor product of the
+  // outer axes' taps gives (input row offset, weight) pairs; the last axis is an inner loop over its
+  // own taps. Nearest copies elements; linear/cubic accumulate in double in a fixed tap order.
   void run(const RunState& rs) const override {
     const uint8_t* px = rs.in<uint8_t>(x);
     uint8_t* py = rs.out<uint8_t>(y);
-    const size_t r = ys.size(), total = shape_numel(ys);
+    const size_t r = ys.size();
+    if (r == 0 || shape_numel(ys) == 0) return;
     std::vector<size_t> xst(r, 1);
     for (size_t d = r; d-- > 1;) xst[d - 1] = xst[d] * size_t(xs[d]);
-    parallel_ranges(rs.pool(), total, total >= 65536 ? 8 : 1, [&](size_t o0, size_t o1) {
-      std::vector<int64_t> idx(r), k(r);
-      size_t rem = o0;
-      for (size_t d = r; d-- > 0;) { idx[d] = rem % ys[d]; rem /= ys[d]; }
-      for (size_t o = o0; o < o1; ++o) {
-        bool out = false;
-        for (size_t d = 0; d < r; ++d) out = out || taps[d].outside[idx[d]];
-        if (nearest) {
+    const size_t OW = size_t(ys[r - 1]);
+    const Taps& last = taps[r - 1];
+    size_t rows = 1;
+    for (size_t d = 0; d + 1 < r; ++d) rows *= size_t(ys[d]);
+    parallel_ranges(rs.pool(), rows, rows * OW >= 65536 ? 8 : 1, [&](size_t r0, size_t r1) {
+      std::vector<int64_t> idx(r, 0), k(r, 0);
+      std::vector<std::pair<size_t, double>> row_taps;
+      size_t rem = r0;
+      for (size_t d = r - 1; d-- > 0;) { idx[d] = rem % ys[d]; rem /= ys[d]; }
+      for (size_t row = r0; row < r1; ++row) {
+        bool outside = false;
+        for (size_t d = 0; d + 1 < r; ++d) outside = outside || taps[d].outside[idx[d]];
+        // Tensor product of the outer axes' taps.
+        row_taps.clear();
+        std::fill(k.begin(), k.end(), 0);
+        for (;;) {
+          double w = 1;
           size_t off = 0;
-          for (size_t d = 0; d < r; ++d) off += size_t(taps[d].idx[idx[d]][0]) * xst[d];
-          if (out) std::memcpy(py + o * es, &extrapolation, es);
-          else std::memcpy(py + o * es, px + off * es, es);
-        } else if (out) {
-          reinterpret_cast<float*>(py)[o] = extrapolation;
-        } else {
-          // Tensor product of the taps, odometer over axes.
-          std::fill(k.begin(), k.end(), 0);
-          double acc = 0;
-          for (;;) {
-            double w = 1;
-            size_t off = 0;
-            for (size_t d = 0; d < r; ++d) {
-              w *= taps[d].w[idx[d]][k[d]];
-              off += size_t(taps[d].idx[idx[d]][k[d]]) * xst[d];
-            }
-            acc += w * reinterpret_cast<const float*>(px)[off];
-            size_t d = r;
-            while (d-- > 0) {
-              if (++k[d] < int64_t(taps[d].idx[idx[d]].size())) break;
-              k[d] = 0;
-            }
-            if (d == size_t(-1)) break;
+          for (size_t d = 0; d + 1 < r; ++d) {
+            w *= taps[d].w[idx[d]][k[d]];
+            off += size_t(taps[d].idx[idx[d]][k[d]]) * xst[d];
           }
-          reinterpret_cast<float*>(py)[o] = static_cast<float>(acc);
+          row_taps.emplace_back(off, w);
+          size_t d = r - 1;
+          while (d-- > 0) {
+            if (++k[d] < int64_t(taps[d].idx[idx[d]].size())) break;
+            k[d] = 0;
+          }
+          if (d == size_t(-1)) break;
         }
-        for (size_t d = r; d-- > 0;) { if (++idx[d] < ys[d]) break; idx[d] = 0; }
+        uint8_t* yrow = py + row * OW * es;
+        if (nearest) {
+          const uint8_t* xrow = px + row_taps[0].first * es;
+          if (es == 4) {
+            const uint32_t* s4 = reinterpret_cast<const uint32_t*>(xrow);
+            uint32_t* d4 = reinterpret_cast<uint32_t*>(yrow);
+            for (size_t o = 0; o < OW; ++o) d4[o] = s4[last.idx[o][0]];
+          } else {
+            for (size_t o = 0; o < OW; ++o) std::memcpy(yrow + o * es, xrow + size_t(last.idx[o][0]) * es, es);
+          }
+          if (outside || extrapolate_any_) {
+            for (size_t o = 0; o < OW; ++o)
+              if (outside || last.outside[o]) std::memcpy(yrow + o * es, &extrapolation, es);
+          }
+        } else {
+          const float* xf = reinterpret_cast<const float*>(px);
+          float* yf = reinterpret_cast<float*>(yrow);
+          for (size_t o = 0; o < OW; ++o) {
+            if (outside || last.outside[o]) { yf[o] = extrapolation; continue; }
+            double acc = 0;
+            for (const auto& rt : row_taps) {
+              const float* xr = xf + rt.first;
+              double inner = 0;
+              for (size_t t = 0; t < last.idx[o].size(); ++t) inner += double(last.w[o][t]) * xr[last.idx[o][t]];
+              acc += rt.second * inner;
+            }
+            yf[o] = static_cast<float>(acc);
+          }
+        }
+        for (size_t d = r - 1; d-- > 0;) { if (++idx[d] < ys[d]) break; idx[d] = 0; }
       }
     });
   }
+  bool extrapolate_any_ = false;
 };
 
 std::unique_ptr<Op> make_resize(const OpBuild& b) {
@@ -165,6 +194,7 @@ std::unique_ptr<Op> make_resize(const OpBuild& b) {
         }
       }
     }
+    for (uint8_t o : t.outside) op->extrapolate_any_ = op->extrapolate_any_ || o;
     op->taps.push_back(std::move(t));
   }
   op->x = b.in_id(0);
