@@ -146,4 +146,24 @@ describe('NativeSession guards', () => {
     s.dispose();
     await expect(s.run([new Float32Array(4)])).rejects.toMatchObject({ code: 'DISPOSED' });
   });
+
+  it('rounds float32 tensors to float16 and bfloat16 precision (mixed-precision emulation)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { native } = require('../../lib/native');
+    const { NativeSession } = native();
+    const x = new Float32Array([1 + 1 / 2048, 1 + 3 / 2048, 65519, 65520, 5.9604644775390625e-8, 2.98023223876953125e-8, -0, NaN]);
+    const run = async (op: string) => {
+      const plan = { tensors: [{ dtype: 1, shape: [8], offset: 0 }, { dtype: 1, shape: [8], offset: 64 }], nodes: [{ op, name: 'r', inputs: [0], outputs: [1], attrs: {} }], inputs: [0], outputs: [1], arenaBytes: 128 };
+      const s = new NativeSession(plan, { threads: 1 });
+      const [y] = await s.run([x]);
+      s.dispose();
+      return Array.from(y as Float32Array);
+    };
+    const h = await run('RoundFloat16');
+    expect(h.slice(0, 7)).toEqual([1, 1 + 4 / 2048, 65504, Infinity, 5.9604644775390625e-8, 0, -0]);
+    expect(Number.isNaN(h[7])).toBe(true);
+    const b = await run('RoundBFloat16');
+    expect(b[0]).toBe(1);
+    expect(b[2]).toBe(65536);
+  });
 });

@@ -88,8 +88,40 @@ std::unique_ptr<Op> make_cast(const OpBuild& b) {
   return op;
 }
 
+// Float16 / BFloat16 emulation of a float32 tensor: every value rounded to the nearest
+// representable half (or bfloat16) value, ties to even, subnormals kept, and stored back as float32.
+// Mixed-precision plans put this after every op that runs in fp16 (and on its inputs).
+struct RoundFloatOp : Op {
+  bool bf16;
+  size_t n;
+  int x, y;
+  void run(const RunState& rs) const override {
+    const float* px = rs.in<float>(x);
+    float* py = rs.out<float>(y);
+    if (bf16) for (size_t i = 0; i < n; ++i) py[i] = bf16_to_float(float_to_bf16(px[i]));
+    else for (size_t i = 0; i < n; ++i) py[i] = half_to_float(float_to_half(px[i]));
+  }
+};
+
+std::unique_ptr<Op> make_round_float(const OpBuild& b) {
+  b.expect_counts(1, 1, 1, 1);
+  b.expect_float(0);
+  b.expect_dtype(b.out(0), DType::Float32, "output");
+  if (b.in(0).numel != b.out(0).numel) b.fail("input and output sizes differ");
+  auto op = std::make_unique<RoundFloatOp>();
+  op->bf16 = b.node.op == "RoundBFloat16";
+  op->n = b.in(0).numel;
+  op->x = b.in_id(0);
+  op->y = b.out_id(0);
+  return op;
+}
+
 }  // namespace
 
-void register_cast_ops(OpTable& t) { t.emplace_back("Cast", make_cast); }
+void register_cast_ops(OpTable& t) {
+  t.emplace_back("Cast", make_cast);
+  t.emplace_back("RoundFloat16", make_round_float);
+  t.emplace_back("RoundBFloat16", make_round_float);
+}
 
 }  // namespace npuq

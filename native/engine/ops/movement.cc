@@ -29,6 +29,25 @@ struct GatherCopy : Op {
   int64_t base = 0;
   size_t es;
   int x, y;
+  // Merges adjacent output dims that are also adjacent in the input (a transpose that keeps H, W in
+  // order, a slice of the channel axis only), so inner runs are long: [N,2,24,8,8] perm (0,2,1,3,4)
+  // copies rows of 64 floats instead of 8. Drops size-1 dims.
+  void canonicalize() {
+    std::vector<int64_t> d, st;
+    for (size_t i = 0; i < out_dims.size(); ++i) {
+      if (out_dims[i] == 1) continue;
+      if (!d.empty() && st.back() == in_step[i] * out_dims[i]) {
+        d.back() *= out_dims[i];
+        st.back() = in_step[i];
+      } else {
+        d.push_back(out_dims[i]);
+        st.push_back(in_step[i]);
+      }
+    }
+    if (d.empty()) { d.push_back(1); st.push_back(1); }
+    out_dims = d;
+    in_step = st;
+  }
   void run(const RunState& rs) const override {
     const uint8_t* px = rs.in<uint8_t>(x);
     uint8_t* py = rs.out<uint8_t>(y);
@@ -92,6 +111,7 @@ std::unique_ptr<Op> make_transpose(const OpBuild& b) {
     if (op->out_dims[d] != xs[p]) b.fail("output shape does not match the permutation");
     op->in_step.push_back(int64_t(st[p]));
   }
+  op->canonicalize();
   return op;
 }
 
@@ -113,6 +133,7 @@ std::unique_ptr<Op> make_slice(const OpBuild& b) {
     op->base += starts[d] * int64_t(st[d]);
     op->in_step.push_back(steps[d] * int64_t(st[d]));
   }
+  op->canonicalize();
   return op;
 }
 
@@ -173,6 +194,7 @@ std::unique_ptr<Op> make_depth_space(const OpBuild& b) {
     op->in_step = {C * H * W, W, 1, H * W, bs * W, bs};
   }
   if (shape_numel(op->out_dims) != b.out(0).numel) b.fail("output size mismatch");
+  op->canonicalize();
   return op;
 }
 

@@ -18,6 +18,8 @@ void register_pool_ops(OpTable& t);      // pool.cc: MaxPool, AveragePool, Globa
 void register_reduce_ops(OpTable& t);    // reduce.cc: Reduce*
 void register_movement_ops(OpTable& t);  // movement.cc: Concat, Split, Slice, Transpose, Gather, Pad, Tile, DepthToSpace, SpaceToDepth
 void register_resize_ops(OpTable& t);    // resize.cc: Resize
-void register_cast_ops(OpTable& t);      // cast.cc: Cast
+void register_cast_ops(OpTable& t);      // cast.cc: Cast, RoundFloat16, RoundBFloat16
+void register_quant_ops(OpTable& t);     // quant.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
+void register_qlinear_ops(OpTable& t);   // qlinear.cc: QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger
 
 }  // namespace npuq

@@ -27,10 +27,23 @@ class Conv2dGemm final : public Conv2dF32 {
     for (size_t g = 0; g < s.G; ++g)
       sgemm_pack_a_full(weight + g * Mg_ * Kg_, Kg_, false, Mg_, Kg_, k_->gemm_mr, w_.data() + g * group_stride_);
     if (bias) bias_.assign(bias, bias + s.M);
-    if (!direct_) tables_ = Im2colTables::make(s);
+    const size_t OHW = s.OH * s.OW;
+    // Small feature maps with a batch: one GEMM over several images (columns = image x position),
+    // so the microkernel sees wide N instead of 25-100 columns per image. Same sums, same order.
+    batched_ = s.G == 1 && s.N > 1 && OHW < 256;
+    if (!direct_ || batched_) tables_ = Im2colTables::make(s);
+    if (batched_) {
+      images_per_chunk_ = std::min(s.N, std::max<size_t>(1, 1024 / OHW));
+      const size_t img_stride = tables_.needs_padding ? Cg_ * tables_.Hp * tables_.Wp : s.C * s.H * s.W;
+      chunk_tables_ = tables_;
+      chunk_tables_.col_off.clear();
+      for (size_t n = 0; n < images_per_chunk_; ++n)
+        for (size_t j = 0; j < OHW; ++j) chunk_tables_.col_off.push_back(uint32_t(n * img_stride + tables_.col_off[j]));
+    }
   }
 
   void run(const float* x, float* y, ThreadPool* pool) const override {
+    if (batched_) return run_batched(x, y, pool);
     const size_t tasks = s_.N * s_.G, threads = pool ? pool->threads() : 1;
     const bool outer = threads > 1 && (tasks >= 2 * threads || (tasks >= threads && tasks % threads == 0));
     if (outer) {
@@ -41,6 +54,42 @@ class Conv2dGemm final : public Conv2dF32 {
   }
 
  private:
+  void run_batched(const float* x, float* y, ThreadPool* pool) const {
+    const size_t chunks = (s_.N + images_per_chunk_ - 1) / images_per_chunk_, threads = pool ? pool->threads() : 1;
+    if (threads > 1 && chunks >= threads) pool->parallel_for(chunks, [&](size_t c) { run_chunk(c, x, y, nullptr); });
+    else for (size_t c = 0; c < chunks; ++c) run_chunk(c, x, y, pool);
+  }
+
+  void run_chunk(size_t chunk, const float* x, float* y, ThreadPool* pool) const {
+    const size_t n0 = chunk * images_per_chunk_, count = std::min(images_per_chunk_, s_.N - n0);
+    const size_t OHW = s_.OH * s_.OW, cols = count * OHW, image = s_.C * s_.H * s_.W;
+    static thread_local std::vector<float> padded, out;
+    const float* xp = x + n0 * image;
+    if (tables_.needs_padding) {
+      const size_t plane_set = Cg_ * tables_.Hp * tables_.Wp;
+      padded.resize(count * plane_set);
+      for (size_t n = 0; n < count; ++n) tables_.pad(s_, x + (n0 + n) * image, Cg_, padded.data() + n * plane_set);
+      xp = padded.data();
+    }
+    out.resize(s_.M * cols);
+    const Im2colBPacker packer(xp, chunk_tables_);
+    SgemmProblem p;
+    p.M = Mg_;
+    p.N = cols;
+    p.K = Kg_;
+    p.a_packed = w_.data();
+    p.b_packer = &packer;
+    p.C = out.data();
+    p.ldc = cols;
+    p.bias = bias_.empty() ? nullptr : bias_.data();
+    p.bias_per_column = false;
+    p.act = act_;
+    sgemm_run(*k_, p, pool);
+    for (size_t n = 0; n < count; ++n)
+      for (size_t m = 0; m < s_.M; ++m)
+        std::copy_n(out.data() + m * cols + n * OHW, OHW, y + ((n0 + n) * s_.M + m) * OHW);
+  }
+
   void run_one(size_t task, const float* x, float* y, ThreadPool* pool) const {
     const size_t n = task / s_.G, g = task % s_.G, OHW = s_.OH * s_.OW;
     const float* xg = x + (n * s_.C + g * Cg_) * s_.H * s_.W;
@@ -72,8 +121,9 @@ class Conv2dGemm final : public Conv2dF32 {
   const F32Kernels* k_;
   Activation act_;
   size_t Cg_ = 0, Mg_ = 0, Kg_ = 0, group_stride_ = 0;
-  bool direct_ = false;
-  Im2colTables tables_;
+  bool direct_ = false, batched_ = false;
+  size_t images_per_chunk_ = 1;
+  Im2colTables tables_, chunk_tables_;
   AlignedFloats w_;
   std::vector<float> bias_;
 };
