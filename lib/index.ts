@@ -8,3 +8,4 @@ export { readNpy, writeNpy, encodeNpy } from './data/npy';
 export { Session, claimedOps, type SessionOptions, type RunOptions } from './runtime/session';
 export { foldBatchNorm } from './passes/fold-batchnorm';
 export { capabilities } from './capabilities';
+export { getProfile, listProfiles, defineProfile, type ChipProfile } from './quantize';
