@@ -287,6 +287,14 @@ function lowerReduce(c: LowerCtx): Lowered {
 const copy: LowerFn = () => ({ op: 'Copy', attrs: {}, inputs: [0], outputs: [0] });
 const same = (op: string): LowerFn => () => ({ op, attrs: {} });
 
+/** QLinearConv keeps its weight at input 3: lower its window attributes as a Conv with W at 1. */
+function lowerQLinearConv(c: LowerCtx): Lowered {
+  const asConv: LowerCtx = { ...c, inShape: (i) => c.inShape(i === 1 ? 3 : i) };
+  return { op: 'QLinearConv', attrs: lowerConv(asConv, false).attrs };
+}
+
+const quantAxis = (c: LowerCtx) => ({ axis: normAxis(c.node.attrInt('axis', 1), Math.max(c.inShape(0).length, 1)) });
+
 export const LOWER: Readonly<Record<string, LowerFn>> = {
   Conv: (c) => lowerConv(c, false),
   ConvTranspose: (c) => lowerConv(c, true),
@@ -340,6 +348,13 @@ export const LOWER: Readonly<Record<string, LowerFn>> = {
   Cast: () => ({ op: 'Cast', attrs: {} }),
   DepthToSpace: (c) => ({ op: 'DepthToSpace', attrs: { blocksize: c.node.attrInt('blocksize'), mode: c.node.attrString('mode', 'DCR') } }),
   SpaceToDepth: (c) => ({ op: 'SpaceToDepth', attrs: { blocksize: c.node.attrInt('blocksize') } }),
+  QuantizeLinear: (c) => ({ op: 'QuantizeLinear', attrs: quantAxis(c) }),
+  DequantizeLinear: (c) => ({ op: 'DequantizeLinear', attrs: quantAxis(c) }),
+  DynamicQuantizeLinear: same('DynamicQuantizeLinear'),
+  QLinearConv: lowerQLinearConv,
+  ConvInteger: (c) => ({ op: 'ConvInteger', attrs: lowerConv(c, false).attrs }),
+  QLinearMatMul: same('QLinearMatMul'),
+  MatMulInteger: same('MatMulInteger'),
   Identity: copy, Reshape: copy, Flatten: copy, Squeeze: copy, Unsqueeze: copy,
   Dropout: (c) => {
     const ratio = c.hasInput(1) ? c.value(1)?.toNumbers()[0] : 0.5;

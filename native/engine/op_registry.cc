@@ -16,6 +16,9 @@ const std::vector<std::pair<std::string, OpFactory>>& op_table() {
     register_movement_ops(t);
     register_resize_ops(t);
     register_cast_ops(t);
+    register_quant_ops(t);
+    register_qlinear_ops(t);
+    register_qops(t);
     return t;
   }();
   return table;

@@ -10,6 +10,7 @@ import { GEMM_OPS } from './gemm';
 import { GENERATE_OPS } from './generate';
 import { NORM_OPS } from './norm';
 import { PAD_OPS } from './pad';
+import { QUANT_OPS } from './quant';
 import { POOL_OPS } from './pool';
 import { REDUCE_OPS } from './reduce';
 import { RESIZE_OPS } from './resize';
@@ -20,7 +21,7 @@ import type { OpDef } from './types';
 const TABLE = new Map<string, OpDef>();
 for (const family of [
   CONV_OPS, GEMM_OPS, NORM_OPS, ACTIVATION_OPS, ELEMENTWISE_OPS, REDUCE_OPS, POOL_OPS, SHAPE_OPS, SLICE_OPS,
-  GENERATE_OPS, PAD_OPS, RESIZE_OPS, DEPTH_OPS,
+  GENERATE_OPS, PAD_OPS, RESIZE_OPS, DEPTH_OPS, QUANT_OPS,
 ]) {
   for (const def of family) {
     if (TABLE.has(def.opType)) throw new Error(`Operator ${def.opType} is defined twice`);

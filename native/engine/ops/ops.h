@@ -20,6 +20,7 @@ void register_movement_ops(OpTable& t);  // movement.cc: Concat, Split, Slice, T
 void register_resize_ops(OpTable& t);    // resize.cc: Resize
 void register_cast_ops(OpTable& t);      // cast.cc: Cast, RoundFloat16, RoundBFloat16
 void register_quant_ops(OpTable& t);     // quant.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
+void register_qops(OpTable& t);          // qops.cc: QConv, QGemm, QBinary, QMaxPool, QAvgPool, QGlobalAvgPool, Lut, Requantize
 void register_qlinear_ops(OpTable& t);   // qlinear.cc: QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger
 
 }  // namespace npuq

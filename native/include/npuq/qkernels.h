@@ -44,27 +44,40 @@ struct Requant {
   int32_t qmin = -128, qmax = 127;
 };
 
-// The specification of requantization: one accumulator of output channel c.
-inline int32_t requantize(int64_t acc, const Requant& r, size_t c) {
-  const size_t i = r.per_channel ? c : 0;
+// The specification of requantization for one accumulator, given the parameters of its channel (scale
+// for FloatScale; multiplier and shift for the others, as the method needs them). Values that cannot
+// be represented on the way (a float product beyond int64, a left shift or product past 2^62)
+// saturate at +-2^62 before the zero point is added, so the final clamp decides, never an overflow.
+inline int32_t requantize_one(int64_t acc, RequantMethod method, Round round, float scale, int32_t multiplier,
+                              int32_t shift, int32_t zero_point, int32_t qmin, int32_t qmax) {
   int64_t v = 0;
-  switch (r.method) {
+  switch (method) {
     case RequantMethod::FloatScale: {
-      const float f = static_cast<float>(acc) * r.scale[i];
-      v = static_cast<int64_t>(round_mode(double(f), r.round));
+      const float f = static_cast<float>(acc) * scale;
+      v = double_to_i64_sat(round_mode(double(f), round));
       break;
     }
     case RequantMethod::FixedPointDouble:
-      v = mul_by_quantized_multiplier(saturate<int32_t>(acc), r.multiplier[i], r.shift[i]);
+      v = mul_by_quantized_multiplier(saturate<int32_t>(acc), multiplier, shift);
       break;
     case RequantMethod::FixedPointSingle:
-      v = mul_by_quantized_multiplier_single(saturate<int32_t>(acc), r.multiplier[i], r.shift[i]);
+      v = mul_by_quantized_multiplier_single(saturate<int32_t>(acc), multiplier, shift);
       break;
-    case RequantMethod::MultiplierShift: v = apply_multiplier_shift(acc, r.multiplier[i], r.shift[i], r.round); break;
-    case RequantMethod::MultiplierShiftFloat: v = apply_multiplier_shift_float(acc, r.multiplier[i], r.shift[i], r.round); break;
-    case RequantMethod::ShiftOnly: v = rshift_round(acc, r.shift[i], r.round); break;
+    case RequantMethod::MultiplierShift: v = apply_multiplier_shift(acc, multiplier, shift, round); break;
+    case RequantMethod::MultiplierShiftFloat: v = apply_multiplier_shift_float(acc, multiplier, shift, round); break;
+    case RequantMethod::ShiftOnly: v = rshift_round(acc, shift, round); break;
   }
-  return static_cast<int32_t>(clamp_i64(v + r.zero_point, r.qmin, r.qmax));
+  v = clamp_i64(v, -kRoundSat, kRoundSat);
+  return static_cast<int32_t>(clamp_i64(v + zero_point, qmin, qmax));
+}
+
+// The specification of requantization: one accumulator of output channel c.
+inline int32_t requantize(int64_t acc, const Requant& r, size_t c) {
+  const size_t i = r.per_channel ? c : 0;
+  const bool fs = r.method == RequantMethod::FloatScale;
+  const bool mul = !fs && r.method != RequantMethod::ShiftOnly;
+  return requantize_one(acc, r.method, r.round, fs ? r.scale[i] : 0.0f, mul ? r.multiplier[i] : 0,
+                        fs ? 0 : r.shift[i], r.zero_point, r.qmin, r.qmax);
 }
 
 // Requantizes a run of accumulators of one channel (the vectorizable loop).
@@ -114,27 +127,88 @@ class QGemm {
   virtual void run_acc(const void* A, int64_t* acc, ThreadPool* pool) const = 0;
 };
 
-// Elementwise Add/Sub/Mul of two quantized tensors with rescaling, broadcast runs like binary_f32.
-// Add/Sub: y = requant_out( ra(a - za) +/- rb(b - zb) ) evaluated as the profile says:
-//   FloatScale: float real sum, rounded per `round`; fixed-point profiles: TFLite's left-shift +
-//   per-input multipliers (see qeltwise-scalar.cc for the exact formula).
-// Mul: acc = (a - za) * (b - zb), then requant with the combined multiplier.
+// Elementwise Add/Sub/Mul of two quantized tensors with rescaling. qbinary_run computes a run of n
+// outputs where each input advances by its stride in elements (1 = elementwise, 0 = a broadcast
+// scalar; other strides are accepted and run on the scalar kernel), the way binary_f32 does.
+// Types: a_type, b_type, out_type each U8/S8/U16/S16 (not S32); a_zp/b_zp within their type's range.
+// The method is out_requant.method; out_requant.zero_point is the output zero point and the result
+// is clamped to [out_requant.qmin, out_requant.qmax] (the output type's range, or narrower for a fused
+// Relu/Clip; must lie within out_type). With xa = a - a_zp, xb = b - b_zp (exact int32):
+//
+// Add/Sub, FloatScale -- QDQ semantics, as onnxruntime executes DequantizeLinear -> Add -> QuantizeLinear
+//   with graph optimizations disabled (every operation in float32, no fused multiply-add):
+//     real = float(xa) * sa  +/-  float(xb) * sb,   sa = a_requant.scale[0], sb = b_requant.scale[0]
+//     y    = quantize_value(real, so, zo, out_requant.round, qmin, qmax)        (rounding.h)
+//          = clamp(round(real / so) + zo)  -- division by so = out_requant.scale[0], the output scale
+//            itself (ONNX QuantizeLinear divides; NOT multiplied like requantize()); NaN -> zo.
+// Add/Sub, FixedPointDouble -- TFLite's quantized ADD/SUB (tensorflow/lite/kernels/internal/
+//   reference/add.h, sub.h; parameters as in kernels/add.cc, sub.cc Prepare):
+//     sxa = mul_by_quantized_multiplier(xa * 2^left_shift, Ma, sha)   Ma, sha = a_requant.multiplier[0], shift[0]
+//     sxb = mul_by_quantized_multiplier(xb * 2^left_shift, Mb, shb)
+//     raw = saturate_int32(sxa +/- sxb)
+//     y   = clamp(mul_by_quantized_multiplier(raw, Mo, sho) + zo)        Mo, sho = out_requant.multiplier[0], shift[0]
+//   mul_by_quantized_multiplier with shift <= 0 is exactly TFLite's
+//   MultiplyByQuantizedMultiplierSmallerThanOneExp (gemmlowp SaturatingRoundingDoublingHighMul, then
+//   RoundingDivideByPOT); positive shifts are allowed and shift left first. left_shift: TFLite uses 20
+//   for 8-bit and 15 for 16-bit outputs; it must keep max|xa|, max|xb| * 2^left_shift within int32.
+//   TFLite adds in int32 without overflow for its own parameters; the saturation only defines what
+//   other parameters give. Multipliers from qbinary_params_tflite() below.
+// Add/Sub, FixedPointSingle -- the same with mul_by_quantized_multiplier_single everywhere (TFLite built
+//   with TFLITE_SINGLE_ROUNDING). Scalar kernel on every tier.
+// Mul, any RequantMethod -- acc = xa * xb exactly (int64; |acc| < 2^32), then
+//     y = requantize(acc, out_requant, 0)     (the inline specification above; fixed-point methods
+//                                              saturate acc to int32 first, as requantize() does)
+//   FloatScale: float(acc) * scale in float32, round, + zo. out_requant.scale[0] = float32(sa * sb) / so
+//   evaluated in float32, as onnxruntime's QLinearMul computes its ratio (mlas/lib/qlmul.cpp,
+//   `ScaleA * ScaleB / ScaleC`). Differences from that kernel: it adds float(zo) *before* rounding
+//   (vcvtnq/cvtps of float(acc) * ratio + zo) and saturates through packs, so the two can differ by one
+//   where adding zo to the float product loses fraction bits (|product| >= 2^22 or a fraction within
+//   float epsilon of .5); its pure C++ fallback computes (float(xa)*sa * float(xb)*sb) / so, QDQ-style.
+//   FixedPointDouble: TFLite MUL (reference/mul.h): MultiplyByQuantizedMultiplier(acc, M, shift) + zo,
+//   M, shift = QuantizeMultiplier(double(sa) * double(sb) / double(so)) (kernels/mul.cc).
+// SIMD tiers vectorize FloatScale and FixedPointDouble (Mul on 16-bit inputs only when |xa*xb| fits
+// int32 for the given zero points); everything else runs the scalar kernel, so every tier agrees.
+// Throws std::invalid_argument on inconsistent parameters (missing scale/multiplier entries, a type,
+// zero point, shift (fixed point: [-31, 30]) or clamp range out of range, an unsupported Add/Sub method).
 enum class QBinaryOp : uint8_t { Add, Sub, Mul };
 struct QBinaryParams {
   QBinaryOp op = QBinaryOp::Add;
   QType a_type = QType::U8, b_type = QType::U8, out_type = QType::U8;
   int32_t a_zp = 0, b_zp = 0;
-  Requant a_requant, b_requant;  // Add/Sub: inputs to a common accumulator scale (fixed point) or real (float)
-  Requant out_requant;           // accumulator to output
-  int left_shift = 20;           // Add/Sub fixed point (TFLite uses 20 for 8-bit, 15 for 16-bit)
+  Requant a_requant, b_requant;  // Add/Sub: scale[0] (FloatScale) or multiplier[0]/shift[0] (fixed point); Mul: unused
+  Requant out_requant;           // method, round (FloatScale), scale[0] or multiplier[0]/shift[0],
+                                 // zero_point, qmin/qmax
+  int left_shift = 20;           // Add/Sub fixed point (TFLite uses 20 for 8-bit, 15 for 16-bit), in [0, 30]
 };
 void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b, size_t b_stride, void* y);
 
-// Quantized pooling, NCHW, same window conventions as the float Pool2dShape (kernels.h). Max pooling
-// works on the integers directly (input and output share scale and zero point). Average pooling sums
-// (q - zp) exactly and divides by the window count with `round` (then + zp, saturate); when the
-// output scale differs, `requant` (FloatScale or fixed point) maps the window mean instead, with the
-// divisor folded in by the caller: requant applies to the exact integer sum and count_div is 1.
+// Parameters as TFLite derives them from float scales (kernels/add.cc, sub.cc, mul.cc Prepare):
+// Add: twice_max = 2 * max(sa, sb) (double), Ma = QuantizeMultiplier(sa / twice_max),
+// Mb = QuantizeMultiplier(sb / twice_max), Mo = QuantizeMultiplier(twice_max / (float(2^left_shift) * so));
+// left_shift = 15 when any of the three types is 16-bit (TFLite: a 16-bit output), else 20. Sub: the
+// same with twice_max and the three ratios in float32 (sub.cc). Mul: M = QuantizeMultiplier(double(sa) *
+// double(sb) / double(so)). Method FixedPointDouble, clamp = out_type's range. Throws
+// std::invalid_argument on non-positive or non-finite scales and zero points outside their types.
+QBinaryParams qbinary_params_tflite(QBinaryOp op, QType a_type, float sa, int32_t za, QType b_type, float sb,
+                                    int32_t zb, QType out_type, float so, int32_t zo);
+// QDQ / onnxruntime parameters: Add/Sub FloatScale with scales sa, sb, so as above; Mul FloatScale with
+// out_requant.scale[0] = float32(sa * sb) / so. Rounding `round` (HalfToEven = ONNX).
+QBinaryParams qbinary_params_qdq(QBinaryOp op, QType a_type, float sa, int32_t za, QType b_type, float sb,
+                                 int32_t zb, QType out_type, float so, int32_t zo, Round round = Round::HalfToEven);
+
+// Quantized pooling, NCHW, same window conventions as the float Pool2dShape (kernels.h): output (oh, ow)
+// reads input (oh*SH + kh*DH - PT, ow*SW + kw*DW - PL); PB/PR only matter for count_include_pad.
+// type is U8/S8/U16/S16; input and output share type, scale and zero point.
+// Max pooling works on the integers directly: y = max over the taps inside the input; a window with no
+// tap inside the input gives the type's minimum.
+// Average pooling: sum = sum over the taps inside the input of (q - zp), exactly (int64), count = the
+// number of taps inside the input (count_include_pad=false) or inside the padded extent
+// [-PT, H+PB) x [-PL, W+PR) (true; taps beyond it, as ceil_mode may produce, are never counted), then
+//   y = clamp(div_round(sum, count, round) + zp, type range)     (div_round: rounding.h, exact)
+// and a window with count 0 gives zp. (Rescaling to another output scale is not part of this op: run
+// qglobal_avgpool's Requant form or a requantize step.) Planes (N*C) split over `pool`; results are
+// identical with and without it. Throws std::invalid_argument on zero kernel/stride/dilation sizes,
+// an S32 type or a zero point outside the type.
 struct QPool2dParams {
   size_t N = 1, C = 0, H = 0, W = 0, OH = 0, OW = 0;
   size_t KH = 1, KW = 1, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0, PB = 0, PR = 0;
@@ -145,16 +219,32 @@ struct QPool2dParams {
 };
 void qmaxpool2d(Isa isa, const QPool2dParams& p, const void* x, void* y, ThreadPool* pool);
 void qavgpool2d(Isa isa, const QPool2dParams& p, const void* x, void* y, ThreadPool* pool);
-// Global average pool: y[nc] = requant(sum_hw (x - in_zp)) with r folding 1/HW and the scale ratio.
+// Global average pool over x [NC, HW] of in_type: y[i] = requantize(sum_hw (x - in_zp), r, 0) stored as
+// out_type, the sum exact in int64; r folds 1/HW and the scale ratio (e.g. FloatScale with
+// scale = s_in / (HW * s_out), or a fixed-point multiplier), r.zero_point is the output zero point and
+// [r.qmin, r.qmax] must lie within out_type. r is per-tensor (per_channel is rejected). Throws
+// std::invalid_argument on bad arguments.
 void qglobal_avgpool(Isa isa, size_t NC, size_t HW, QType in_type, int32_t in_zp, const Requant& r, QType out_type,
                      const void* x, void* y, ThreadPool* pool);
 
-// 256- or 65536-entry lookup table applied to quantized values (Sigmoid, Tanh, HardSwish, ... as NPUs do).
+// 256- or 65536-entry lookup table applied to quantized values (Sigmoid, Tanh, HardSwish, ... as NPUs do):
+// y[i] = table[index(x[i])] with the index the value's bit pattern read as unsigned: lut_u8 table[x],
+// lut_s8 table[(uint8_t)x] (x = 0..127 -> entries 0..127, x = -128..-1 -> entries 128..255; note that
+// TFLite's int8 LUT uses table[x + 128] instead), lut_16 table[(uint16_t)x] for u16 and s16 alike
+// (65536 entries). In-place (y == x) is allowed.
 void lut_u8(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
 void lut_s8(size_t n, const int8_t* x, const int8_t* table, int8_t* y);
-void lut_16(size_t n, const uint16_t* x, const uint16_t* table, uint16_t* y);  // s16 reinterpreted as u16 index
+void lut_16(size_t n, const uint16_t* x, const uint16_t* table, uint16_t* y);
 
 // Quantize / dequantize runs (QuantizeLinear, DequantizeLinear, boundaries of mixed precision).
+// quantize_f32: y[i] = quantize_value(x[i], scale, zp, round, qtype_min(t), qtype_max(t)) (rounding.h):
+//   x / scale in float32 (a true division, as ONNX specifies), rounded per `round`, + zp, saturated;
+//   NaN -> clamp(zp); +-inf and any overflow saturate; a NaN quotient of a non-NaN x (0/0, inf/inf)
+//   gives qtype_min. Any QType including S32.
+// dequantize_f32: y[i] = float(q - zp) * scale in float32 (q - zp exact in int64, then rounded to float
+//   once: exact for 8/16-bit types). Any QType.
+// Both assume the default floating-point environment (round to nearest), like all float code here.
+// Throws std::invalid_argument on an unknown QType value.
 void quantize_f32(Isa isa, size_t n, const float* x, float scale, int32_t zp, Round round, QType t, void* y);
 void dequantize_f32(Isa isa, size_t n, const void* q, QType t, float scale, int32_t zp, float* y);
 

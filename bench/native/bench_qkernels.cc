@@ -1,0 +1,134 @@
+// Integer kernel benchmarks: GMAC/s of QGemm and QConv2d (u8 activations x s8 weights, exact int32
+// accumulation, per-channel FloatScale requantization to u8) per tier, 1 and 2 threads. Never run under
+// qemu (bench/README.md).
+// Usage: bench_qkernels [filter [tier]]   (only cases whose name contains filter; only that tier)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "npuq/qkernels.h"
+
+using namespace npuq;
+
+namespace {
+
+std::vector<uint8_t> rand_bytes(size_t n, unsigned seed, int lo, int hi) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<uint8_t> v(n);
+  for (auto& x : v) x = static_cast<uint8_t>(d(rng));
+  return v;
+}
+
+// Best time per call in seconds: repeats until ~0.08 s per batch, keeps the fastest of 5 batches.
+double time_it(const std::function<void()>& fn) {
+  using clk = std::chrono::steady_clock;
+  fn();
+  size_t reps = 1;
+  for (;;) {
+    auto t0 = clk::now();
+    for (size_t i = 0; i < reps; ++i) fn();
+    if (std::chrono::duration<double>(clk::now() - t0).count() > 0.08) break;
+    reps *= 2;
+  }
+  double best = 1e30;
+  for (int b = 0; b < 5; ++b) {
+    auto t0 = clk::now();
+    for (size_t i = 0; i < reps; ++i) fn();
+    best = std::min(best, std::chrono::duration<double>(clk::now() - t0).count() / reps);
+  }
+  return best;
+}
+
+void report(const char* name, Isa isa, size_t threads, double macs, double sec) {
+  std::printf("%-32s %-8s threads=%zu  %9.3f ms  %7.2f GMAC/s\n", name, isa_name(isa), threads, sec * 1e3,
+              macs / sec * 1e-9);
+  std::fflush(stdout);
+}
+
+Requant per_channel_float(size_t channels) {
+  Requant r;
+  r.method = RequantMethod::FloatScale;
+  r.round = Round::HalfToEven;
+  r.per_channel = true;
+  for (size_t c = 0; c < channels; ++c) r.scale.push_back(0.0005f + 0.00001f * float(c % 7));
+  r.zero_point = 0;
+  r.qmin = 0;
+  r.qmax = 255;  // fused Relu
+  return r;
+}
+
+struct ConvCase {
+  const char* name;
+  QConv2dParams p;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* filter = argc > 1 ? argv[1] : "";
+  const std::string tier = argc > 2 ? argv[2] : "";
+  ThreadPool pool2(2);
+  ThreadPool* pools[] = {nullptr, &pool2};
+  std::vector<ConvCase> convs;
+  {
+    QConv2dParams p;
+    p.C = 64; p.H = p.W = 56; p.M = 64; p.OH = p.OW = 56; p.KH = p.KW = 3; p.PT = p.PL = 1;
+    convs.push_back({"qconv 3x3 64->64 56x56", p});
+  }
+  {
+    QConv2dParams p;
+    p.C = 128; p.H = p.W = 28; p.M = 128; p.OH = p.OW = 28;
+    convs.push_back({"qconv 1x1 128->128 28x28", p});
+  }
+  {
+    QConv2dParams p;
+    p.C = 144; p.H = p.W = 56; p.M = 144; p.G = 144; p.OH = p.OW = 56; p.KH = p.KW = 3; p.PT = p.PL = 1;
+    convs.push_back({"qdwconv 3x3 144ch 56x56", p});
+  }
+  for (ConvCase& cc : convs) {
+    cc.p.in_type = QType::U8;
+    cc.p.w_type = QType::S8;
+    cc.p.out_type = QType::U8;
+    cc.p.in_zp = 128;
+    cc.p.w_zp = {0};
+    cc.p.bias.assign(cc.p.M, 1000);
+    cc.p.requant = per_channel_float(cc.p.M);
+  }
+  for (Isa isa : supported_isas()) {
+    if (!tier.empty() && tier != isa_name(isa)) continue;
+    for (ThreadPool* pool : pools) {
+      const size_t threads = pool ? pool->threads() : 1;
+      for (size_t n : {512, 1024}) {
+        const std::string name = "qgemm u8s8 " + std::to_string(n) + "^3";
+        if (!strstr(name.c_str(), filter)) continue;
+        QGemmParams p;
+        p.M = p.N = p.K = n;
+        p.a_type = QType::U8; p.b_type = QType::S8; p.out_type = QType::U8;
+        p.a_zp = 128; p.b_zp = {0};
+        p.bias.assign(n, 1000);
+        p.requant = per_channel_float(n);
+        const auto A = rand_bytes(n * n, 1, 0, 255), B = rand_bytes(n * n, 2, 0, 255);
+        std::vector<uint8_t> Y(n * n);
+        auto g = QGemm::create(isa, p, B.data());
+        report(name.c_str(), isa, threads, double(n) * n * n, time_it([&] { g->run(A.data(), Y.data(), pool); }));
+      }
+      for (const ConvCase& cc : convs) {
+        if (!strstr(cc.name, filter)) continue;
+        const QConv2dParams& p = cc.p;
+        const auto x = rand_bytes(p.N * p.C * p.H * p.W, 3, 0, 255);
+        const auto w = rand_bytes(p.M * (p.C / p.G) * p.KH * p.KW, 4, 0, 255);
+        std::vector<uint8_t> y(p.N * p.M * p.OH * p.OW);
+        auto conv = QConv2d::create(isa, p, w.data());
+        const double macs = double(p.N) * p.M * p.OH * p.OW * (p.C / p.G) * p.KH * p.KW;
+        report(cc.name, isa, threads, macs, time_it([&] { conv->run(x.data(), y.data(), pool); }));
+      }
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+// The integer kernel table (quantized GEMM / convolution / requantization): one entry per tier, naming the
+// microkernels the ISA-neutral drivers (native/kernels/qgemm, qconv, requant) call. Same rules as
+// f32-kernels.h: kernels take raw pointers and validated arguments only, and the ISA files use no inline
+// functions or templates shared with baseline code (an -avx2.cc copy must never be the one the linker
+// keeps); they call the scalar kernels, which are ordinary functions, for what they do not vectorize.
+//
+// Every kernel computes exact integer results, so all tiers agree bit for bit by construction; the tests
+// check it anyway.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "npuq/qkernels.h"
+
+namespace npuq {
+
+// ---- GEMM microkernels ----------------------------------------------------------------------------
+// Operands come packed in panels of R lanes (R = MR rows of the left operand, NR columns of the right)
+// by kc depth rounded up to kp: element (k, l) of a panel sits at (k / kp) * R * kp + l * kp + k % kp.
+// Lanes and depth past the valid range hold 0. A microkernel computes one tile:
+//   C[i][j] = (accumulate ? C[i][j] : 0) + sum_{k < kc} a(k, i) * b(k, j)   for i < mr, j < nr,
+// C row-major with row stride ldc; only the mr x nr valid part of C is read or written. kc is a multiple
+// of kp. No sum may overflow: the drivers guarantee it (qgemm-internal.h, "accumulation modes").
+//
+// s16s16_s32: operands are (q - zero_point) of 8-bit values, |x| <= 255, as int16; int32 sums.
+using QGemmS16Fn = void (*)(size_t mr, size_t nr, size_t kc, const int16_t* a, const int16_t* b, int32_t* c,
+                            size_t ldc, bool accumulate);
+// Indirect s16s16_s32 (same tile and panel layout as the tier's s16s16_s32 kernel): depth group g of the
+// right operand is read at b[g] + b_off (NR columns of kp values, contiguous) instead of from a packed
+// panel; columns past nr are read (and ignored), so the source needs NR * kp readable elements of slack.
+using QGemmS16IndirectFn = void (*)(size_t mr, size_t nr, size_t kc, const int16_t* a, const int16_t* const* b,
+                                    size_t b_off, int32_t* c, size_t ldc, bool accumulate);
+// s8s8_s32: operands are 8-bit values offset to int8 (u8 - 128, s8 as is); the zero points are applied
+// afterwards from lane sums (qgemm-driver.cc). Only tiers with a signed 8-bit dot product have one.
+using QGemmS8Fn = void (*)(size_t mr, size_t nr, size_t kc, const int8_t* a, const int8_t* b, int32_t* c,
+                           size_t ldc, bool accumulate);
+// s32s32_s64: operands are (q - zero_point) of 16-bit values (or of 8-bit values whose sums need more than
+// int32) as int32, |x| <= 65535; int64 sums.
+using QGemmS32Fn = void (*)(size_t mr, size_t nr, size_t kc, const int32_t* a, const int32_t* b, int64_t* c,
+                            size_t ldc, bool accumulate);
+
+// ---- depthwise convolution -----------------------------------------------------------------------
+// A pre-padded, phase-split int16 input plane holding (x - zero_point), 0 in the padding (see
+// qplane.h): output (oh, ow), tap t reads xp[oh * SH * row_stride + tap_off[t] + ow]. Rows hold at least
+// 32 readable elements past the last one an output needs.
+struct QPlaneWindow {
+  const int16_t* xp = nullptr;
+  size_t row_stride = 0;
+  const size_t* tap_off = nullptr;  // taps offsets, kh-major
+  size_t taps = 0;
+  size_t OH = 0, OW = 0, SH = 1;
+};
+// acc[oh * OW + ow] = sum_t xp(...) * w[t], w[t] = (weight - zero point) of 8-bit weights; int32 exact.
+using QDwConvS16Fn = void (*)(const QPlaneWindow& p, const int16_t* w, int32_t* acc);
+
+// ---- requantization --------------------------------------------------------------------------------
+// out[i] = requantize_one(int64(acc[i]) + bias[i * stride], method, round, scale[i * stride],
+//                         multiplier[i * stride], shift[i * stride], zp, qmin, qmax)
+// stored as out_type. stride 0: every element is of one channel; 1: element i is of channel i. Arrays
+// the method does not use may be null; bias may be null (0). SIMD tiers require acc[i] + bias to fit
+// int32 (the drivers guarantee it); requantize_run's public entry has no bias.
+struct QRequantArgs {
+  RequantMethod method = RequantMethod::FloatScale;
+  Round round = Round::HalfToEven;
+  QType out_type = QType::U8;
+  int32_t zp = 0, qmin = 0, qmax = 255;
+  const float* scale = nullptr;
+  const int32_t* multiplier = nullptr;
+  const int32_t* shift = nullptr;
+  const int32_t* bias = nullptr;
+  size_t stride = 0;
+};
+using QRequantFn = void (*)(const QRequantArgs& a, const int32_t* acc, size_t n, void* out);
+
+template <class Fn>
+struct QUkernel {
+  const char* name = nullptr;
+  size_t mr = 0, nr = 0, kp = 1;
+  Fn fn = nullptr;
+};
+
+struct QKernels {
+  Isa isa = Isa::Scalar;
+  QUkernel<QGemmS16Fn> gemm_s16;
+  QUkernel<QGemmS16IndirectFn> gemm_s16_indirect;  // fn == nullptr when the tier has none
+  QUkernel<QGemmS8Fn> gemm_s8;  // fn == nullptr when the tier has none
+  QUkernel<QGemmS32Fn> gemm_s32;
+  const char* dwconv_name = nullptr;
+  QDwConvS16Fn dwconv = nullptr;
+  const char* requant_name = nullptr;
+  QRequantFn requant = nullptr;
+};
+
+// The tier that runs for a request: `isa` if this binary has kernels for it and the CPU supports it,
+// else Scalar. Never aborts.
+Isa q_resolve_isa(Isa isa);
+// The kernels of q_resolve_isa(isa). The table is filled once (std::call_once).
+const QKernels& q_kernels(Isa isa);
+
+// --- the kernels (native/kernels/{qgemm,qconv,requant}/<name>-<isa>.cc) ---
+void qgemm_s16s16_s32_4x4__scalar(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
+void qgemm_s32s32_s64_4x4__scalar(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
+void qdwconv_s16s16_s32__scalar(const QPlaneWindow&, const int16_t*, int32_t*);
+void requant_s32__scalar(const QRequantArgs&, const int32_t*, size_t, void*);
+
+#if defined(NPUQ_HAVE_AVX2)
+void qgemm_s16s16_s32_6x16c2__avx2(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
+void qgemm_s16s16_s32_6x16c2_indirect__avx2(size_t, size_t, size_t, const int16_t*, const int16_t* const*, size_t,
+                                            int32_t*, size_t, bool);
+void qgemm_s32s32_s64_4x8__avx2(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
+void qdwconv_s16s16_s32_16x__avx2(const QPlaneWindow&, const int16_t*, int32_t*);
+void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
+#endif
+
+#if defined(NPUQ_HAVE_NEON)
+void qgemm_s16s16_s32_8x8__neon(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
+void qgemm_s32s32_s64_4x8__neon(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
+void qdwconv_s16s16_s32_8x__neon(const QPlaneWindow&, const int16_t*, int32_t*);
+void requant_s32_4x__neon(const QRequantArgs&, const int32_t*, size_t, void*);
+#endif
+
+#if defined(NPUQ_HAVE_NEONDOT)
+void qgemm_s8s8_s32_8x8c4__neondot(size_t, size_t, size_t, const int8_t*, const int8_t*, int32_t*, size_t, bool);
+#endif
+
+#if defined(NPUQ_HAVE_RVV)
+// "v": NR is the vector length (vlenb int16 lanes at LMUL 2 for s16, vlenb / 2 int32 lanes for s32).
+void qgemm_s16s16_s32_4xv__rvv(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
+void qgemm_s32s32_s64_4xv__rvv(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
+size_t qgemm_s16s16_s32_4xv_nr__rvv();
+size_t qgemm_s32s32_s64_4xv_nr__rvv();
+void qdwconv_s16s16_s32_v__rvv(const QPlaneWindow&, const int16_t*, int32_t*);
+void requant_s32_v__rvv(const QRequantArgs&, const int32_t*, size_t, void*);
+#endif
+
+}  // namespace npuq

@@ -1,0 +1,117 @@
+// Depthwise QConv2d (G == C, channel multiplier M/C): each input plane is padded once as (q - zp) into an
+// int16 buffer (int32 for 16-bit inputs or int64 mode), then every output channel of that plane runs the
+// tier's depthwise kernel (int32 sums) and is requantized row by row. The int64 mode runs one portable
+// loop for all tiers.
+#include <algorithm>
+
+#include "kernels/qconv/qconv-internal.h"
+#include "kernels/qconv/qplane.h"
+
+namespace npuq {
+
+namespace {
+
+WindowGeometry geometry_of(const QConv2dParams& p) {
+  WindowGeometry g;
+  g.H = p.H; g.W = p.W; g.OH = p.OH; g.OW = p.OW; g.KH = p.KH; g.KW = p.KW;
+  g.SH = p.SH; g.SW = p.SW; g.DH = p.DH; g.DW = p.DW; g.PT = p.PT; g.PL = p.PL;
+  return g;
+}
+
+// int64 sums over an int32 plane (same layout as QPlaneWindow).
+void dwconv_s32s32_s64(const QPlaneLayout& l, const int32_t* xp, size_t OH, size_t OW, size_t SH, const int32_t* w,
+                       int64_t* acc) {
+  const std::vector<size_t>& off = l.tap_off();
+  for (size_t oh = 0; oh < OH; ++oh) {
+    const int32_t* base = xp + oh * SH * l.row_stride();
+    int64_t* out = acc + oh * OW;
+    std::fill(out, out + OW, int64_t(0));
+    for (size_t t = 0; t < off.size(); ++t)
+      for (size_t ow = 0; ow < OW; ++ow) out[ow] += int64_t(base[off[t] + ow]) * w[t];
+  }
+}
+
+class QConvDepthwise final : public QConv2d {
+ public:
+  QConvDepthwise(QConvSetup s, const void* weight) : s_(std::move(s)), layout_(geometry_of(s_.p)) {
+    const QConv2dParams& p = s_.p;
+    const size_t KK = p.KH * p.KW;
+    w_.resize(p.M * KK);
+    for (size_t m = 0; m < p.M; ++m)
+      for (size_t t = 0; t < KK; ++t) {
+        const size_t i = m * KK + t;
+        int32_t v = 0;
+        switch (p.w_type) {
+          case QType::U8: v = static_cast<const uint8_t*>(weight)[i]; break;
+          case QType::S8: v = static_cast<const int8_t*>(weight)[i]; break;
+          case QType::U16: v = static_cast<const uint16_t*>(weight)[i]; break;
+          case QType::S16: v = static_cast<const int16_t*>(weight)[i]; break;
+          case QType::S32: break;
+        }
+        w_[i] = v - s_.wzp[m];
+      }
+    if (s_.mode32) w16_.assign(w_.begin(), w_.end());  // |w - zw| <= 255
+  }
+
+  void run(const void* x, void* y, ThreadPool* pool) const override { compute(x, y, nullptr, pool); }
+  void run_acc(const void* x, int64_t* acc, ThreadPool* pool) const override { compute(x, nullptr, acc, pool); }
+
+ private:
+  void compute(const void* x, void* y, int64_t* acc, ThreadPool* pool) const {
+    const QConv2dParams& p = s_.p;
+    const size_t planes = p.N * p.C, threads = pool ? pool->threads() : 1;
+    const double work = double(p.N) * p.M * p.OH * p.OW * p.KH * p.KW;
+    parallel_ranges(threads > 1 ? pool : nullptr, planes, work < 65536.0 ? 1 : threads * 4,
+                    [&](size_t b, size_t e) { run_planes(b, e, x, y, acc); });
+  }
+
+  void run_planes(size_t b, size_t e, const void* x, void* y, int64_t* acc) const {
+    const QConv2dParams& p = s_.p;
+    const size_t mult = p.M / p.C, KK = p.KH * p.KW, OHW = p.OH * p.OW, HW = p.H * p.W;
+    const size_t isize = qtype_size(p.in_type), osize = qtype_size(p.out_type);
+    const bool narrow = s_.mode32;  // int16 plane, int32 sums
+    std::vector<int16_t> buf16(narrow ? layout_.buffer_size() : 0);
+    std::vector<int32_t> buf32(narrow ? 0 : layout_.buffer_size());
+    std::vector<int32_t> acc32(narrow ? OHW : 0);
+    std::vector<int64_t> acc64(narrow ? 0 : OHW);
+    for (size_t pl = b; pl < e; ++pl) {
+      const size_t n = pl / p.C, c = pl % p.C;
+      const void* xp = static_cast<const char*>(x) + pl * HW * isize;
+      if (narrow)
+        layout_.fill(xp, p.in_type, p.in_zp, buf16.data());
+      else
+        layout_.fill(xp, p.in_type, p.in_zp, buf32.data());
+      for (size_t j = 0; j < mult; ++j) {
+        const size_t m = c * mult + j, o = (n * p.M + m) * OHW;
+        if (narrow) {
+          s_.kernels->dwconv(layout_.window(buf16.data()), w16_.data() + m * KK, acc32.data());
+          if (acc) {
+            for (size_t i = 0; i < OHW; ++i) acc[o + i] = int64_t(acc32[i]) + s_.bias[m];
+          } else {
+            s_.kernels->requant(s_.rq.args(m, 0, s_.bias32.data()), acc32.data(), OHW, static_cast<char*>(y) + o * osize);
+          }
+        } else {
+          dwconv_s32s32_s64(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc64.data());
+          if (acc) {
+            for (size_t i = 0; i < OHW; ++i) acc[o + i] = acc64[i] + s_.bias[m];
+          } else {
+            requant_s64(s_.rq.args(m, 0, nullptr), acc64.data(), &s_.bias[m], OHW, static_cast<char*>(y) + o * osize);
+          }
+        }
+      }
+    }
+  }
+
+  QConvSetup s_;
+  QPlaneLayout layout_;
+  std::vector<int32_t> w_;
+  std::vector<int16_t> w16_;
+};
+
+}  // namespace
+
+std::unique_ptr<QConv2d> make_qconv_depthwise(QConvSetup s, const void* weight) {
+  return std::make_unique<QConvDepthwise>(std::move(s), weight);
+}
+
+}  // namespace npuq

@@ -1,0 +1,77 @@
+// qbinary_e32m2__rvv: quantized Add/Sub/Mul, vector-length agnostic (vl = vsetvl_e32m2 per strip, so
+// no tail code), FloatScale and FixedPointDouble (the driver sends every other case to the scalar
+// kernel). Inputs advance (stride 1) or broadcast (stride 0). Lane-wise the same operations as
+// qbinary__scalar in the same order (no fused multiply-add), so the results are identical.
+#include "dispatch/q-eltwise.h"
+#include "kernels/qeltwise/qvec-rvv.h"
+
+namespace npuq {
+
+namespace {
+
+struct AddFloat {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut& o, vi32 xa, vi32 xb, size_t vl) {
+    const vf32 ra = __riscv_vfmul_vf_f32m2(__riscv_vfcvt_f_x_v_f32m2(xa, vl), p.a_scale, vl);
+    const vf32 rb = __riscv_vfmul_vf_f32m2(__riscv_vfcvt_f_x_v_f32m2(xb, vl), p.b_scale, vl);
+    const vf32 real = p.op == QBinaryOp::Sub ? __riscv_vfsub_vv_f32m2(ra, rb, vl) : __riscv_vfadd_vv_f32m2(ra, rb, vl);
+    return finishn(__riscv_vfdiv_vf_f32m2(real, p.out_scale, vl), isnann(real, vl), o, vl);
+  }
+};
+
+struct AddFixed {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const vi32 sxa = mbqmn(__riscv_vsll_vx_i32m2(xa, p.left_shift, vl), p.a_mult, p.a_shift, vl);
+    const vi32 sxb = mbqmn(__riscv_vsll_vx_i32m2(xb, p.left_shift, vl), p.b_mult, p.b_shift, vl);
+    const vi32 raw = p.op == QBinaryOp::Sub ? __riscv_vssub_vv_i32m2(sxa, sxb, vl)
+                                            : __riscv_vsadd_vv_i32m2(sxa, sxb, vl);
+    return clampn(__riscv_vsadd_vx_i32m2(mbqmn(raw, p.out_mult, p.out_shift, vl), p.out_zp, vl), p.qmin, p.qmax, vl);
+  }
+};
+
+struct MulFloat {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut& o, vi32 xa, vi32 xb, size_t vl) {
+    const vf32 acc = __riscv_vfcvt_f_x_v_f32m2(__riscv_vmul_vv_i32m2(xa, xb, vl), vl);
+    const vf32 f = __riscv_vfmul_vf_f32m2(acc, p.out_scale, vl);
+    return finishn(f, isnann(f, vl), o, vl);
+  }
+};
+
+struct MulFixed {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const vi32 acc = __riscv_vmul_vv_i32m2(xa, xb, vl);
+    return clampn(__riscv_vsadd_vx_i32m2(mbqmn(acc, p.out_mult, p.out_shift, vl), p.out_zp, vl), p.qmin, p.qmax, vl);
+  }
+};
+
+template <class K>
+void run(const QBinaryArgs& p, size_t n, const char* a, size_t as, const char* b, size_t bs, char* y) {
+  const FloatOut o = float_out(p.out_zp, p.qmin, p.qmax, p.round);
+  const size_t ea = tsize(p.a_type) * as, eb = tsize(p.b_type) * bs, ey = tsize(p.out_type);
+  const int32_t ba = load1(a, p.a_type) - p.a_zp, bb = load1(b, p.b_type) - p.b_zp;
+  for (size_t i = 0, vl; i < n; i += vl) {
+    vl = __riscv_vsetvl_e32m2(n - i);
+    const vi32 xa = as ? __riscv_vsub_vx_i32m2(loadn(a + i * ea, p.a_type, vl), p.a_zp, vl)
+                       : __riscv_vmv_v_x_i32m2(ba, vl);
+    const vi32 xb = bs ? __riscv_vsub_vx_i32m2(loadn(b + i * eb, p.b_type, vl), p.b_zp, vl)
+                       : __riscv_vmv_v_x_i32m2(bb, vl);
+    storen(y + i * ey, p.out_type, K::apply(p, o, xa, xb, vl), vl);
+  }
+}
+
+}  // namespace
+
+void qbinary_e32m2__rvv(const QBinaryArgs& p, size_t n, const void* a, size_t as, const void* b, size_t bs, void* y) {
+  if (n == 0) return;
+  const char* pa = static_cast<const char*>(a);
+  const char* pb = static_cast<const char*>(b);
+  char* py = static_cast<char*>(y);
+  const bool fl = p.method == RequantMethod::FloatScale;
+  if (p.op == QBinaryOp::Mul) {
+    if (fl) return run<MulFloat>(p, n, pa, as, pb, bs, py);
+    return run<MulFixed>(p, n, pa, as, pb, bs, py);
+  }
+  if (fl) return run<AddFloat>(p, n, pa, as, pb, bs, py);
+  return run<AddFixed>(p, n, pa, as, pb, bs, py);
+}
+
+}  // namespace npuq

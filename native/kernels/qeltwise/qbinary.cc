@@ -1,0 +1,199 @@
+// qbinary_run (qkernels.h): validates QBinaryParams, decodes them into QBinaryArgs, sends what a SIMD
+// kernel covers to the tier's kernel and everything else to the scalar one. Also the parameter
+// builders qbinary_params_tflite / qbinary_params_qdq.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "dispatch/q-eltwise.h"
+#include "kernels/qeltwise/qtype-io.h"
+
+namespace npuq {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("qbinary: " + what); }
+
+void check_type(QType t, int32_t zp, const char* name, bool check_zp) {
+  if (!qtype_narrow(t)) fail(std::string(name) + " type must be U8, S8, U16 or S16");
+  if (check_zp && (zp < qtype_min(t) || zp > qtype_max(t)))
+    fail(std::string(name) + " zero point " + std::to_string(zp) + " is outside its type's range");
+}
+
+void check_shift(int32_t shift, const char* name) {
+  if (shift < -31 || shift > 30) fail(std::string(name) + " shift " + std::to_string(shift) + " is outside [-31, 30]");
+}
+
+// Largest |q - zp| over the type's values.
+int64_t max_abs_offset(QType t, int32_t zp) {
+  return std::max<int64_t>(int64_t(qtype_max(t)) - zp, int64_t(zp) - qtype_min(t));
+}
+
+QBinaryArgs decode(const QBinaryParams& p) {
+  check_type(p.a_type, p.a_zp, "input a", true);
+  check_type(p.b_type, p.b_zp, "input b", true);
+  check_type(p.out_type, 0, "output", false);
+  const Requant& r = p.out_requant;
+  if (r.qmin > r.qmax || r.qmin < qtype_min(p.out_type) || r.qmax > qtype_max(p.out_type))
+    fail("out_requant clamp [" + std::to_string(r.qmin) + ", " + std::to_string(r.qmax) +
+         "] must be a non-empty range within the output type");
+  if (static_cast<unsigned>(r.round) >= static_cast<unsigned>(kRoundModes)) fail("unknown rounding mode");
+  QBinaryArgs a;
+  a.op = p.op;
+  a.method = r.method;
+  a.round = r.round;
+  a.a_type = p.a_type;
+  a.b_type = p.b_type;
+  a.out_type = p.out_type;
+  a.a_zp = p.a_zp;
+  a.b_zp = p.b_zp;
+  a.out_zp = r.zero_point;
+  a.qmin = r.qmin;
+  a.qmax = r.qmax;
+  a.requant = &r;
+  const bool fixed = r.method == RequantMethod::FixedPointDouble || r.method == RequantMethod::FixedPointSingle;
+  if (r.method == RequantMethod::FloatScale) {
+    if (r.scale.empty()) fail("out_requant.scale needs one entry");
+    a.out_scale = r.scale[0];
+  } else if (fixed) {
+    if (r.multiplier.empty() || r.shift.empty()) fail("out_requant needs a multiplier and a shift");
+    a.out_mult = r.multiplier[0];
+    a.out_shift = r.shift[0];
+    check_shift(a.out_shift, "out_requant");
+  }
+  if (p.op == QBinaryOp::Mul) {
+    if (!fixed && r.method != RequantMethod::FloatScale) {  // requantize() reads these entries
+      const bool shift_only = r.method == RequantMethod::ShiftOnly;
+      if ((r.multiplier.empty() && !shift_only) || r.shift.empty()) fail("out_requant needs a multiplier and a shift");
+      if (r.shift[0] < -62 || r.shift[0] > 62) fail("out_requant shift must lie in [-62, 62]");
+    }
+    return a;
+  }
+  if (r.method == RequantMethod::FloatScale) {
+    if (p.a_requant.scale.empty() || p.b_requant.scale.empty())
+      fail("Add/Sub FloatScale needs a_requant.scale and b_requant.scale");
+    a.a_scale = p.a_requant.scale[0];
+    a.b_scale = p.b_requant.scale[0];
+    return a;
+  }
+  if (!fixed) fail("Add/Sub supports FloatScale, FixedPointDouble and FixedPointSingle only");
+  if (p.a_requant.multiplier.empty() || p.a_requant.shift.empty() || p.b_requant.multiplier.empty() ||
+      p.b_requant.shift.empty())
+    fail("Add/Sub fixed point needs a_requant and b_requant multiplier and shift");
+  if (p.left_shift < 0 || p.left_shift > 30) fail("left_shift " + std::to_string(p.left_shift) + " is outside [0, 30]");
+  const int64_t big = std::max(max_abs_offset(p.a_type, p.a_zp), max_abs_offset(p.b_type, p.b_zp));
+  if ((big << p.left_shift) > INT32_MAX)
+    fail("left_shift " + std::to_string(p.left_shift) + " overflows int32 for these input types and zero points");
+  a.a_mult = p.a_requant.multiplier[0];
+  a.a_shift = p.a_requant.shift[0];
+  a.b_mult = p.b_requant.multiplier[0];
+  a.b_shift = p.b_requant.shift[0];
+  check_shift(a.a_shift, "a_requant");
+  check_shift(a.b_shift, "b_requant");
+  a.left_shift = p.left_shift;
+  return a;
+}
+
+// Whether the SIMD kernels cover these arguments (see q-eltwise.h).
+bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
+  if (as > 1 || bs > 1) return false;
+  if (a.method == RequantMethod::FloatScale) {
+    if (a.out_zp < -(1 << 20) || a.out_zp > (1 << 20)) return false;
+  } else if (a.method != RequantMethod::FixedPointDouble) {
+    return false;
+  }
+  if (a.op == QBinaryOp::Mul)  // the int32 product must not overflow
+    return max_abs_offset(a.a_type, a.a_zp) * max_abs_offset(a.b_type, a.b_zp) <= INT32_MAX;
+  return true;
+}
+
+}  // namespace
+
+void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b,
+                 size_t b_stride, void* y) {
+  const QBinaryArgs args = decode(p);
+  if (n == 0) return;
+  if (!a || !b || !y) fail("null buffer");
+  const QEltwiseKernels& k = simd_ok(args, a_stride, b_stride) ? q_eltwise_kernels(isa) : q_eltwise_scalar_kernels();
+  k.qbinary(args, n, a, a_stride, b, b_stride, y);
+}
+
+namespace {
+
+void check_scale(float s, const char* name) {
+  if (!(s > 0.0f) || !std::isfinite(s)) fail(std::string(name) + " scale must be positive and finite");
+}
+
+QBinaryParams base(QBinaryOp op, QType at, float sa, int32_t za, QType bt, float sb, int32_t zb, QType ot, float so,
+                   int32_t zo) {
+  check_type(at, za, "input a", true);
+  check_type(bt, zb, "input b", true);
+  check_type(ot, zo, "output", true);
+  check_scale(sa, "input a");
+  check_scale(sb, "input b");
+  check_scale(so, "output");
+  QBinaryParams p;
+  p.op = op;
+  p.a_type = at;
+  p.b_type = bt;
+  p.out_type = ot;
+  p.a_zp = za;
+  p.b_zp = zb;
+  p.out_requant.zero_point = zo;
+  p.out_requant.qmin = qtype_min(ot);
+  p.out_requant.qmax = qtype_max(ot);
+  return p;
+}
+
+void set_multiplier(Requant* r, double m) {
+  int32_t M = 0;
+  int shift = 0;
+  quantize_multiplier(m, &M, &shift);
+  r->method = RequantMethod::FixedPointDouble;
+  r->multiplier = {M};
+  r->shift = {shift};
+}
+
+}  // namespace
+
+QBinaryParams qbinary_params_tflite(QBinaryOp op, QType at, float sa, int32_t za, QType bt, float sb, int32_t zb,
+                                    QType ot, float so, int32_t zo) {
+  QBinaryParams p = base(op, at, sa, za, bt, sb, zb, ot, so, zo);
+  if (op == QBinaryOp::Mul) {
+    set_multiplier(&p.out_requant, double(sa) * double(sb) / double(so));
+    return p;
+  }
+  p.left_shift = qtype_size(at) == 2 || qtype_size(bt) == 2 || qtype_size(ot) == 2 ? 15 : 20;
+  const float shifted_so = float(1 << p.left_shift) * so;
+  if (op == QBinaryOp::Add) {  // kernels/add.cc: ratios in double
+    const double twice_max = 2 * std::max(sa, sb);
+    set_multiplier(&p.a_requant, sa / twice_max);
+    set_multiplier(&p.b_requant, sb / twice_max);
+    set_multiplier(&p.out_requant, twice_max / shifted_so);
+  } else {  // kernels/sub.cc: ratios in float32, then widened
+    const float twice_max = 2 * std::max(sa, sb);
+    set_multiplier(&p.a_requant, double(sa / twice_max));
+    set_multiplier(&p.b_requant, double(sb / twice_max));
+    set_multiplier(&p.out_requant, double(twice_max / shifted_so));
+  }
+  return p;
+}
+
+QBinaryParams qbinary_params_qdq(QBinaryOp op, QType at, float sa, int32_t za, QType bt, float sb, int32_t zb,
+                                 QType ot, float so, int32_t zo, Round round) {
+  QBinaryParams p = base(op, at, sa, za, bt, sb, zb, ot, so, zo);
+  p.out_requant.method = RequantMethod::FloatScale;
+  p.out_requant.round = round;
+  if (op == QBinaryOp::Mul) {
+    const float ab = sa * sb;
+    p.out_requant.scale = {ab / so};
+  } else {
+    p.a_requant.scale = {sa};
+    p.b_requant.scale = {sb};
+    p.out_requant.scale = {so};
+  }
+  return p;
+}
+
+}  // namespace npuq
