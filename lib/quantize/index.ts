@@ -7,3 +7,4 @@ export { opExecution, canFuseActivation, fusedClampRange } from './resolve';
 export * from './params';
 export { roundMode, rshiftRound, frexp, quantizeMultiplier, roundingModeIndex, type QuantizedMultiplier } from './rounding';
 export { editDistance, closest } from './suggest';
+export { buildLut, LUT_FUNCTIONS, type LutSide } from './lut';
