@@ -11,6 +11,7 @@ import { Tensor, type DType, type TensorStorage } from '../ir/tensor';
 import { loadModel } from '../io/onnx';
 import { native } from '../native';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
+import { foldConvAdd, fuseHardSwish } from '../passes/fuse-elementwise';
 import { compilePlan, type CompiledPlan } from './lower';
 import { shapeGivingInputs, unsupportedForSession } from './support';
 
@@ -70,7 +71,11 @@ export class Session {
       throw new NpuqError('UNSUPPORTED', `the model uses operators npuquant cannot run: ${list.join('; ')}`, { file: m.path });
     }
     const graph = m.graph.clone();
-    if (options.fuse ?? true) foldBatchNorm(graph);
+    if (options.fuse ?? true) {
+      foldBatchNorm(graph);
+      foldConvAdd(graph);
+      fuseHardSwish(graph);
+    }
     native();  // fail early if the addon cannot load
     return new Session(graph, options);
   }
