@@ -1,6 +1,7 @@
 #include "engine/program.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 
 namespace npuq {
@@ -21,21 +22,37 @@ Program::Program(PlanDesc plan, Isa isa, size_t threads) : plan_(std::move(plan)
   pool_ = std::make_unique<ThreadPool>(threads);
 }
 
-namespace {
-struct FreeArena {
-  void operator()(uint8_t* p) const { std::free(p); }
-};
-}  // namespace
+Program::Arena Program::take_arena() const {
+  {
+    std::lock_guard<std::mutex> lock(arena_mu_);
+    if (!free_arenas_.empty()) {
+      Arena a = std::move(free_arenas_.back());
+      free_arenas_.pop_back();
+      return a;
+    }
+  }
+  const size_t size = std::max<size_t>(64, ((plan_.arena_bytes + 63) / 64) * 64);
+  Arena a(static_cast<uint8_t*>(std::aligned_alloc(64, size)));
+  if (!a) throw EngineError("OUT_OF_MEMORY", "could not allocate " + std::to_string(size) + " bytes for a run");
+  return a;
+}
+
+void Program::give_back(Arena a) const {
+  std::lock_guard<std::mutex> lock(arena_mu_);
+  free_arenas_.push_back(std::move(a));
+}
 
 std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uint8_t>>& inputs,
                                                const std::atomic<bool>* cancel) const {
   if (inputs.size() != plan_.inputs.size())
     throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(plan_.inputs.size()) +
                                               " inputs but received " + std::to_string(inputs.size()));
-  size_t arena_size = ((plan_.arena_bytes + 63) / 64) * 64;
-  std::unique_ptr<uint8_t, FreeArena> arena(
-      static_cast<uint8_t*>(std::aligned_alloc(64, arena_size == 0 ? 64 : arena_size)));
-  if (!arena) throw EngineError("OUT_OF_MEMORY", "could not allocate " + std::to_string(arena_size) + " bytes for a run");
+  Arena arena = take_arena();
+  struct Return {
+    const Program* p;
+    Arena* a;
+    ~Return() { p->give_back(std::move(*a)); }
+  } give_back_on_exit{this, &arena};
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorDesc& t = plan_.tensors[plan_.inputs[i]];
     if (inputs[i].size() != t.bytes)

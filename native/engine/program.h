@@ -1,7 +1,9 @@
 // A validated plan with its built ops, ready to run batches.
 #pragma once
 #include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/op.h"
@@ -22,10 +24,21 @@ class Program {
   Isa isa() const { return isa_; }
 
  private:
+  struct FreeArena {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  using Arena = std::unique_ptr<uint8_t, FreeArena>;
+  Arena take_arena() const;
+  void give_back(Arena a) const;
+
   PlanDesc plan_;
   Isa isa_;
   std::vector<std::unique_ptr<Op>> ops_;
   std::unique_ptr<ThreadPool> pool_;
+  // Arenas of finished runs, reused by the next ones: a fresh multi-megabyte allocation is fresh
+  // pages from the OS, and faulting them in on every run cost PP-OCR det several milliseconds.
+  mutable std::mutex arena_mu_;
+  mutable std::vector<Arena> free_arenas_;
 };
 
 }  // namespace npuq
