@@ -36,7 +36,7 @@
       "sources": ["<!@(node scripts/gyp-sources.js base)", "<!@(node scripts/gyp-sources.js binding)"],
       "dependencies": ["npuq_avx2", "npuq_neon", "npuq_neondot"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
         ["target_arch=='x64'", { "defines": ["NPUQ_HAVE_AVX2=1"] }],
         ["target_arch=='arm64'", { "defines": ["NPUQ_HAVE_NEON=1", "NPUQ_HAVE_NEONDOT=1"] }]

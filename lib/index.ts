@@ -5,8 +5,16 @@ export { Graph, Model, Node, type Attribute, type Dim, type ValueInfo } from './
 export { inferGraph, findUnsupportedOps } from './ir/infer';
 export { loadModel, loadModelSync, saveModel, serializeModel } from './io/onnx';
 export { readNpy, writeNpy, encodeNpy } from './data/npy';
+export {
+  openDataset, loadInputConfig, validateInputConfig, validateInputConfigs, IMAGE_EXTENSIONS,
+  type Dataset, type DatasetOptions, type InputConfig, type ResizeMethod, type ColorFormat, type Layout, type ImageDType,
+} from './data';
 export { Session, claimedOps, type SessionOptions, type RunOptions } from './runtime/session';
 export { foldBatchNorm, type PassResult } from './passes/fold-batchnorm';
 export { foldConvAdd, fuseHardSwish } from './passes/fuse-elementwise';
+export {
+  runPasses, listPasses, getPass, DEFAULT_PIPELINE, truncateGraph, extractSubgraph, truncatePass, extractPass,
+  type Pass, type PassContext, type PipelineResult, type RunPassesOptions,
+} from './passes';
 export { capabilities } from './capabilities';
 export { getProfile, listProfiles, defineProfile, buildLut, type ChipProfile } from './quantize';

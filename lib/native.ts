@@ -1,6 +1,7 @@
 /**
  * Loads the native addon: prebuilds/<platform>-<arch>/npuquant.node first (shipped in the npm
- * package), then the cmake-js / node-gyp build folders (through `bindings`). Fails with a
+ * package), then the cmake-js / node-gyp build folders (through `bindings`). A local build that is
+ * newer than the prebuilt binary wins (a developer who rebuilt the engine runs what they built). Fails with a
  * NpuqError('NATIVE_LOAD') that names the platform and what to do.
  */
 import * as fs from 'fs';
@@ -27,7 +28,9 @@ export function native(): NativeAddon {
   const platformArch = `${process.platform}-${process.arch}`;
   const prebuilt = path.join(root, 'prebuilds', platformArch, 'npuquant.node');
   const errors: string[] = [];
-  if (fs.existsSync(prebuilt)) {
+  const local = path.join(root, 'build', 'Release', 'npuquant.node');
+  const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : -1);
+  if (fs.existsSync(prebuilt) && mtime(prebuilt) >= mtime(local)) {
     try {
       cached = require(prebuilt) as NativeAddon;
       return cached;

@@ -53,17 +53,91 @@ export interface NativeCapabilities {
   napiVersion: number;
 }
 
+export interface NativeRunOptions {
+  /** Collects statistics of its tensors during the run (native/engine/observer.h). */
+  observer?: NativeObserver;
+  /**
+   * Tensor id in this plan of every observed tensor (slot), -1 where the plan lacks it. Default: the
+   * observer's `tensors`. Lets one observer accumulate the same tensors over plans of several shapes.
+   */
+  tensorIds?: number[];
+}
+
 export declare class NativeSession {
   /** Validates the plan and prepacks weights. Throws an Error with `code` on an invalid plan. */
   constructor(plan: NativePlan, options: NativeSessionOptions);
-  /** Runs the plan on a worker thread. Inputs are copied before this returns. */
-  run(inputs: ArrayBufferView[]): Promise<ArrayBufferView[]>;
+  /**
+   * Runs the plan on a worker thread. Inputs are copied before this returns. With an observer, a slot
+   * that is not a float32 value computed by the plan (an input or a node output) throws an Error with
+   * code INVALID_ARGUMENT naming the tensor; the statistics are merged only when the run succeeds.
+   */
+  run(inputs: ArrayBufferView[], options?: NativeRunOptions): Promise<ArrayBufferView[]>;
   /** Releases weights and threads; later calls to run() reject with code DISPOSED. */
   dispose(): void;
   readonly isa: string;
 }
 
+export interface NativeObserverConfig {
+  /** Tensor id observed by each slot (by default; see NativeRunOptions.tensorIds). */
+  tensors: number[];
+  /** Tensor name of each slot, used in error messages. */
+  names?: string[];
+  /** Histogram bins, 1 .. 2^24. Default 2048. */
+  bins?: number;
+  /** Collect |x| histograms. Default true. */
+  histogram?: boolean;
+  /** Moving-average constant c in [0, 1]: ema += c * (run value - ema) per run. Default 0 (off). */
+  emaMomentum?: number;
+  /** Min/max per index of axis 1 (tensors of rank >= 2). Default false. */
+  perChannel?: boolean;
+}
+
+/** Statistics of one slot, accumulated over every successful run that observed it. */
+export interface NativeObservedStats {
+  /** config.tensors[slot]. */
+  id: number;
+  /** Elements seen (non-finite included). */
+  count: number;
+  /** NaN and +-Inf elements seen; they take part in nothing else. */
+  nonFinite: number;
+  /** Runs that observed the slot. */
+  runs: number;
+  /** Over the finite values; Infinity / -Infinity while there is none. */
+  min: number;
+  max: number;
+  /** Moving averages of the per-run min/max (first run sets them); NaN when off or unset. */
+  emaMin: number;
+  emaMax: number;
+  /**
+   * Range of the histogram: a power of two strictly above every |x| seen (0 while every finite value
+   * was 0; those count in bin 0). Bin i counts |x| in [i, i + 1) * histMax / bins.
+   */
+  histMax: number;
+  /** |x| counts per bin; undefined when histograms are off. */
+  histogram: Float64Array | undefined;
+  /** Per index of axis 1, when perChannel and the tensor has rank >= 2. */
+  channelMin?: Float32Array;
+  channelMax?: Float32Array;
+}
+
+/**
+ * Statistics collected inside the engine while NativeSession.run() executes (one float pass over the
+ * calibration data): counts, min/max, EMA min/max, a growing |x| histogram, per-channel min/max.
+ * Several runs may feed one observer concurrently.
+ */
+export declare class NativeObserver {
+  /** Throws TypeError / RangeError (code INVALID_ARGUMENT) on a malformed config. */
+  constructor(config: NativeObserverConfig);
+  /** Number of slots (config.tensors.length). */
+  readonly size: number;
+  /** A snapshot, one entry per slot in config order. */
+  stats(): NativeObservedStats[];
+  /** Forgets everything observed so far. */
+  reset(): void;
+}
+
 export interface NativeAddon {
   NativeSession: typeof NativeSession;
+  NativeObserver: typeof NativeObserver;
   capabilities(): NativeCapabilities;
 }

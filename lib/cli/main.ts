@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect';
+import { registerOptimize } from './commands/optimize';
+import { registerQuantize } from './commands/quantize';
 import { registerRun } from './commands/run';
 
 export function buildProgram(): Command {
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInspect(program);
   registerRun(program);
+  registerOptimize(program);
+  registerQuantize(program);
   return program;
 }
 

@@ -32,7 +32,8 @@ const NUMPY_KINDS: Record<string, string> = {
 };
 const SUPPORTED = Object.values(DTYPE_TO_DESCR).join(' ');
 
-interface Header {
+/** What a .npy header says: element type, byte order, storage order, shape, where the data starts. */
+export interface NpyHeader {
   dtype: DType;
   littleEndian: boolean;
   fortran: boolean;
@@ -59,7 +60,7 @@ function parseDescr(descr: PyValue, fail: (m: string) => NpuqError, label: strin
   return { dtype, littleEndian };
 }
 
-function parseHeader(bytes: Uint8Array, label: string, file: string | undefined, fail: (m: string) => NpuqError): Header {
+function parseHeader(bytes: Uint8Array, label: string, file: string | undefined, fail: (m: string) => NpuqError): NpyHeader {
   if (bytes.length < MAGIC.length || !MAGIC.equals(bytes.subarray(0, MAGIC.length))) {
     throw fail(bytes.length === 0 ? 'is empty (0 bytes)' : 'does not start with the .npy magic "\\x93NUMPY"; it is not a .npy file');
   }
@@ -168,6 +169,20 @@ export function readNpy(pathOrBuffer: string | Uint8Array): Tensor {
     data = fortranToC(data, h.shape, data.slice());
   }
   return new Tensor(h.dtype, h.shape, data);
+}
+
+/**
+ * Parses the header of a .npy file from its first bytes (the data need not follow), e.g. to learn
+ * the shape of a large file without reading it. `bytes` must hold the whole header; the size of the
+ * header is `10 + uint16 at offset 8` (format 1.0) or `12 + uint32 at offset 8` (2.0, 3.0).
+ * Errors as {@link readNpy} (INVALID_DATA, UNSUPPORTED), naming `file` when given.
+ *
+ * @param bytes - The beginning of the file, at least up to the end of its header.
+ * @param file - The file name for error messages.
+ */
+export function parseNpyHeader(bytes: Uint8Array, file?: string): NpyHeader {
+  const label = file !== undefined ? `"${file}"` : 'The .npy buffer';
+  return parseHeader(bytes, label, file, (m: string) => new NpuqError('INVALID_DATA', `${label} ${m}`, { file }));
 }
 
 /**

@@ -159,7 +159,8 @@ export function computeRequantParams(
     const m = (inputScale * sw) / outputScale;
     switch (spec.method) {
       case 'float_scale':
-        out.scale.push(Math.fround(m));
+        // float32 (s_in * s_w) / s_out, in that order: onnxruntime QLinearConv / QGemm output scales.
+        out.scale.push(Math.fround(Math.fround(inputScale * sw) / outputScale));
         break;
       case 'fixed_point_double':
       case 'fixed_point_single': {

@@ -293,9 +293,43 @@ function lowerQLinearConv(c: LowerCtx): Lowered {
   return { op: 'QLinearConv', attrs: lowerConv(asConv, false).attrs };
 }
 
-const quantAxis = (c: LowerCtx) => ({ axis: normAxis(c.node.attrInt('axis', 1), Math.max(c.inShape(0).length, 1)) });
+const quantAxis = (c: LowerCtx): EngineAttrs => {
+  const attrs: EngineAttrs = { axis: normAxis(c.node.attrInt('axis', 1), Math.max(c.inShape(0).length, 1)) };
+  // Emulation graphs quantize with the chip's rounding (npuquant extension; ONNX: half to even).
+  if (c.node.has('round')) attrs.round = c.node.attrString('round');
+  return attrs;
+};
+
+/** ONNX window attributes, normalized by lowerConv / lowerPool instead of passed through. */
+const WINDOW_ATTRS = new Set(['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'group', 'ceil_mode', 'storage_order', 'count_include_pad']);
+
+/** Attributes of an npuquant-domain node as engine attributes (numbers, number lists, strings). */
+function passThrough(c: LowerCtx, skip: ReadonlySet<string> = new Set()): EngineAttrs {
+  const out: EngineAttrs = {};
+  for (const [k, a] of c.node.attrs) {
+    if (k === 'out_dtype' || skip.has(k)) continue;
+    if (a.kind === 'int' || a.kind === 'float' || a.kind === 'string' || a.kind === 'ints' || a.kind === 'floats') out[k] = a.value;
+    else throw unsupported(c, `attribute ${k} of kind ${a.kind} cannot be passed to the engine`);
+  }
+  return out;
+}
+
+/** The engine's integer ops (domain npuquant), as emitted by lib/quantize/emulate.ts. */
+const NPUQ_LOWER: Readonly<Record<string, LowerFn>> = {
+  QConv: (c) => ({ op: 'QConv', attrs: { ...passThrough(c, WINDOW_ATTRS), ...lowerConv(c, false).attrs } }),
+  QGemm: (c) => ({ op: 'QGemm', attrs: passThrough(c) }),
+  QBinary: (c) => ({ op: 'QBinary', attrs: passThrough(c) }),
+  QMaxPool: (c) => ({ op: 'QMaxPool', attrs: { ...passThrough(c, WINDOW_ATTRS), ...lowerPool(c).attrs } }),
+  QAvgPool: (c) => ({ op: 'QAvgPool', attrs: { ...passThrough(c, WINDOW_ATTRS), ...lowerPool(c).attrs } }),
+  QGlobalAvgPool: (c) => ({ op: 'QGlobalAvgPool', attrs: passThrough(c) }),
+  Lut: (c) => ({ op: 'Lut', attrs: passThrough(c) }),
+  Requantize: (c) => ({ op: 'Requantize', attrs: passThrough(c) }),
+  RoundFloat16: (c) => ({ op: 'RoundFloat16', attrs: passThrough(c) }),
+  RoundBFloat16: (c) => ({ op: 'RoundBFloat16', attrs: passThrough(c) }),
+};
 
 export const LOWER: Readonly<Record<string, LowerFn>> = {
+  ...NPUQ_LOWER,
   Conv: (c) => lowerConv(c, false),
   ConvTranspose: (c) => lowerConv(c, true),
   Gemm: (c) => ({

@@ -39,6 +39,12 @@ export interface CompiledPlan {
   /** Graph input name for each plan input, in order. */
   feeds: string[];
   outputs: CompiledOutput[];
+  /**
+   * Engine tensor id of every value the plan holds, by name: graph inputs, node outputs and constants
+   * (plus internal values such as "<name>::partial1"). Values folded away or fused into another node
+   * (a Conv output whose Relu was fused) are absent.
+   */
+  tensorIds: Map<string, number>;
 }
 
 function bytesOf(t: Tensor): Uint8Array {
@@ -227,6 +233,7 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
     plan: { tensors, nodes, inputs: feeds.map((f) => ids.get(f)!), outputs: planOutputs, arenaBytes: mem.arenaBytes },
     feeds,
     outputs,
+    tensorIds: ids,
   };
 }
 

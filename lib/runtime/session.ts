@@ -4,7 +4,7 @@
  * inputs) is compiled once into a native plan and cached.
  */
 import * as os from 'os';
-import type { NativeSession } from '../../typings/native';
+import type { NativeObserver, NativeRunOptions, NativeSession } from '../../typings/native';
 import { NpuqError } from '../errors';
 import type { Graph, Model, ValueInfo } from '../ir/graph';
 import { Tensor, type DType, type TensorStorage } from '../ir/tensor';
@@ -29,6 +29,22 @@ export interface SessionOptions {
 export interface RunOptions {
   /** Values to return, by name (graph outputs or any intermediate value). Default: the graph outputs. */
   outputs?: string[];
+  /**
+   * Collects tensor statistics inside the engine during this run (lib/calibrate/observe.ts makes one).
+   * Observed runs use plans compiled without fusing Relu/Clip into Conv/Gemm, so Conv/Gemm outputs are
+   * values of their own (BatchNorm folding and the other graph fusions of `fuse` stay); these plans are
+   * cached next to the fused ones. Default: none.
+   */
+  observer?: RunObserver;
+}
+
+/** Feeds a native observer during Session.run() (see RunOptions.observer). */
+export interface RunObserver {
+  /**
+   * Called once per run, before it starts, with the compiled plan the run uses: returns the native
+   * observer and the tensor id in that plan of each of its slots (-1 where the plan lacks the tensor).
+   */
+  bind(plan: CompiledPlan): { observer: NativeObserver; tensorIds: number[] };
 }
 
 const STORAGE_DTYPE = new Map<string, DType>([
@@ -108,7 +124,7 @@ export class Session {
       if (!tensors.has(k)) throw new NpuqError('INVALID_ARGUMENT', `"${k}" is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
     }
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    const entry = this.compiled(tensors, outputs);
+    const entry = this.compiled(tensors, outputs, opts.observer !== undefined);
     const { compiled } = entry;
     let results: ArrayBufferView[] = [];
     if (entry.native) {
@@ -116,8 +132,13 @@ export class Session {
         const d = tensors.get(name)!.data;
         return d as unknown as ArrayBufferView;
       });
+      let runOptions: NativeRunOptions | undefined;
+      if (opts.observer) {
+        const { observer, tensorIds } = opts.observer.bind(compiled);
+        runOptions = { observer, tensorIds };
+      }
       try {
-        results = await entry.native.run(inputs);
+        results = await entry.native.run(inputs, runOptions);
       } catch (e) {
         throw wrapNative(e);
       }
@@ -141,7 +162,7 @@ export class Session {
     this.cache.clear();
   }
 
-  private compiled(tensors: Map<string, Tensor>, outputs: string[]): CacheEntry {
+  private compiled(tensors: Map<string, Tensor>, outputs: string[], observed = false): CacheEntry {
     const inputShapes = new Map<string, number[]>();
     const inputValues = new Map<string, Tensor>();
     const keyParts: string[] = [];
@@ -154,6 +175,7 @@ export class Session {
       }
     }
     keyParts.push(`->${outputs.join('|')}`);
+    if (observed) keyParts.push(';observed');
     const key = keyParts.join(';');
     const hit = this.cache.get(key);
     if (hit) {
@@ -163,7 +185,7 @@ export class Session {
     }
     const addon = native();
     const compiled = compilePlan(this.graph, {
-      inputShapes, inputValues, outputs, fuse: this.options.fuse ?? true, engineOps: new Set(addon.capabilities().ops),
+      inputShapes, inputValues, outputs, fuse: (this.options.fuse ?? true) && !observed, engineOps: new Set(addon.capabilities().ops),
     });
     let nativeSession: NativeSession | undefined;
     if (compiled.plan.outputs.length > 0) {
@@ -197,7 +219,8 @@ function toTensor(name: string, f: { data: TensorStorage; shape: readonly number
 function wrapNative(e: unknown): Error {
   if (e instanceof NpuqError) return e;
   const err = e as Error & { code?: string };
-  const code = err.code === 'UNSUPPORTED' ? 'UNSUPPORTED' : err.code === 'DISPOSED' ? 'DISPOSED' : err.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : 'NATIVE';
+  const code = err.code === 'UNSUPPORTED' ? 'UNSUPPORTED' : err.code === 'DISPOSED' ? 'DISPOSED' : err.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT'
+    : err.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'NATIVE';
   return new NpuqError(code, `${err.message}${code === 'NATIVE' && err.code ? ` (${err.code})` : ''}`, { cause: e });
 }
 

@@ -8,79 +8,14 @@
 #include <cstring>
 #include <memory>
 
+#include "binding/js-args.h"
+#include "binding/observer-binding.h"
 #include "engine/program.h"
 
 namespace npuq {
 namespace {
 
-Napi::Error make_error(Napi::Env env, const std::string& code, const std::string& msg) {
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", Napi::String::New(env, code));
-  return e;
-}
-
-[[noreturn]] void type_error(Napi::Env env, const std::string& msg) {
-  Napi::TypeError e = Napi::TypeError::New(env, msg);
-  e.Set("code", Napi::String::New(env, "INVALID_ARGUMENT"));
-  throw e;
-}
-
-std::string js_type(const Napi::Value& v) {
-  if (v.IsUndefined()) return "undefined";
-  if (v.IsNull()) return "null";
-  if (v.IsArray()) return "an array";
-  if (v.IsTypedArray() || v.IsDataView()) return "an ArrayBufferView";
-  if (v.IsNumber()) return "a number";
-  if (v.IsString()) return "a string";
-  if (v.IsBoolean()) return "a boolean";
-  if (v.IsFunction()) return "a function";
-  return "an object";
-}
-
-Napi::Array get_array(const Napi::Object& o, const char* key, const std::string& where) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsArray()) type_error(o.Env(), "Expected an array for " + where + "." + key + " but received " + js_type(v));
-  return v.As<Napi::Array>();
-}
-
-double get_number(const Napi::Value& v, const std::string& where) {
-  if (!v.IsNumber()) type_error(v.Env(), "Expected a number for " + where + " but received " + js_type(v));
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-std::string fmt_num(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
-}
-
-int64_t get_int(const Napi::Value& v, const std::string& where, int64_t lo, int64_t hi) {
-  double d = get_number(v, where);
-  if (!(d >= double(lo) && d <= double(hi)) || d != static_cast<double>(static_cast<int64_t>(d))) {
-    Napi::RangeError e = Napi::RangeError::New(v.Env(), "Expected an integer in [" + std::to_string(lo) + ", " +
-                                                             std::to_string(hi) + "] for " + where + " but received " + fmt_num(d));
-    e.Set("code", Napi::String::New(v.Env(), "INVALID_ARGUMENT"));
-    throw e;
-  }
-  return static_cast<int64_t>(d);
-}
-
-// Bytes of an ArrayBufferView (TypedArray or DataView); throws on anything else or detached buffers.
-std::pair<const uint8_t*, size_t> view_bytes(const Napi::Value& v, const std::string& where) {
-  if (v.IsTypedArray()) {
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = t.ArrayBuffer();
-    if (ab.IsDetached()) type_error(v.Env(), "Expected a live buffer for " + where + " but received a detached one");
-    return {static_cast<const uint8_t*>(ab.Data()) + t.ByteOffset(), t.ByteLength()};
-  }
-  if (v.IsDataView()) {
-    Napi::DataView d = v.As<Napi::DataView>();
-    Napi::ArrayBuffer ab = d.ArrayBuffer();
-    if (ab.IsDetached()) type_error(v.Env(), "Expected a live buffer for " + where + " but received a detached one");
-    return {static_cast<const uint8_t*>(ab.Data()) + d.ByteOffset(), d.ByteLength()};
-  }
-  type_error(v.Env(), "Expected an ArrayBufferView for " + where + " but received " + js_type(v));
-}
+using namespace js;
 
 PlanDesc parse_plan(const Napi::Object& plan) {
   PlanDesc p;
@@ -185,14 +120,16 @@ Napi::Value make_typed_array(Napi::Env env, DType t, std::vector<uint8_t>&& byte
 
 class RunWorker : public Napi::AsyncWorker {
  public:
-  RunWorker(Napi::Env env, std::shared_ptr<const Program> prog, std::vector<std::vector<uint8_t>> inputs)
+  // observer / hooks (optional): the Observer the hooks feed, kept alive until the run ends.
+  RunWorker(Napi::Env env, std::shared_ptr<const Program> prog, std::vector<std::vector<uint8_t>> inputs,
+            std::shared_ptr<Observer> observer = nullptr, std::unique_ptr<ObserverRun> hooks = nullptr)
       : Napi::AsyncWorker(env, "npuquant.run"), deferred_(Napi::Promise::Deferred::New(env)),
-        prog_(std::move(prog)), inputs_(std::move(inputs)) {}
+        prog_(std::move(prog)), inputs_(std::move(inputs)), observer_(std::move(observer)), hooks_(std::move(hooks)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      outputs_ = prog_->run(inputs_);
+      outputs_ = prog_->run(inputs_, nullptr, hooks_.get());
     } catch (const EngineError& e) {
       code_ = e.code();
       SetError(e.what());
@@ -220,6 +157,8 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<const Program> prog_;
   std::vector<std::vector<uint8_t>> inputs_, outputs_;
+  std::shared_ptr<Observer> observer_;
+  std::unique_ptr<ObserverRun> hooks_;
   std::string code_;
 };
 
@@ -290,7 +229,35 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
         throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
       inputs.emplace_back(bytes.first, bytes.first + bytes.second);
     }
-    auto* w = new RunWorker(env, prog_, std::move(inputs));
+    // options.observer: a NativeObserver fed during the run; options.tensorIds: its slot -> tensor id map
+    // for this plan (-1 = absent), default the observer's own tensor ids.
+    std::shared_ptr<Observer> observer;
+    std::unique_ptr<ObserverRun> hooks;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      if (!info[1].IsObject() || info[1].IsArray() || info[1].IsFunction())
+        type_error(env, "Expected an options object for run() but received " + js_type(info[1]));
+      Napi::Object o = info[1].As<Napi::Object>();
+      Napi::Value ov = o.Get("observer");
+      if (!ov.IsUndefined()) {
+        observer = NativeObserver::from_value(ov, "options.observer");
+        std::vector<int> ids = observer->config().tensors;
+        Napi::Value tv = o.Get("tensorIds");
+        if (!tv.IsUndefined()) {
+          if (!tv.IsArray()) type_error(env, "Expected an array of tensor ids for options.tensorIds but received " + js_type(tv));
+          Napi::Array arr = tv.As<Napi::Array>();
+          if (arr.Length() != ids.size())
+            throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(ids.size()) + " tensor ids (one per observed tensor) for options.tensorIds but received " + std::to_string(arr.Length()));
+          for (uint32_t k = 0; k < arr.Length(); ++k)
+            ids[k] = int(get_int(arr.Get(k), "options.tensorIds[" + std::to_string(k) + "]", -1, int64_t(1) << 30));
+        }
+        try {
+          hooks = std::make_unique<ObserverRun>(*observer, *prog_, std::move(ids));
+        } catch (const EngineError& e) {
+          throw make_error(env, e.code(), e.what());
+        }
+      }
+    }
+    auto* w = new RunWorker(env, prog_, std::move(inputs), std::move(observer), std::move(hooks));
     Napi::Promise pr = w->promise();
     w->Queue();
     return pr;
@@ -312,6 +279,7 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
     DefineAddon(exports, {InstanceValue("NativeSession", NativeSession::Define(env), napi_enumerable),
+                          InstanceValue("NativeObserver", NativeObserver::Define(env), napi_enumerable),
                           InstanceMethod("capabilities", &Addon::Capabilities, napi_enumerable)});
   }
 

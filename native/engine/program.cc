@@ -43,7 +43,7 @@ void Program::give_back(Arena a) const {
 }
 
 std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uint8_t>>& inputs,
-                                               const std::atomic<bool>* cancel) const {
+                                               const std::atomic<bool>* cancel, RunHooks* hooks) const {
   if (inputs.size() != plan_.inputs.size())
     throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(plan_.inputs.size()) +
                                               " inputs but received " + std::to_string(inputs.size()));
@@ -61,6 +61,7 @@ std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uin
     if (t.bytes) std::memcpy(arena.get() + t.offset, inputs[i].data(), t.bytes);
   }
   RunState rs(plan_, arena.get(), pool_.get());
+  if (hooks) hooks->before_nodes(rs);
   for (size_t k = 0; k < ops_.size(); ++k) {
     if (cancel && cancel->load(std::memory_order_relaxed)) throw EngineError("ABORTED", "the run was aborted");
     try {
@@ -69,7 +70,9 @@ std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uin
       const NodeDesc& n = plan_.nodes[k];
       throw EngineError(e.code(), n.op + " \"" + n.name + "\": " + e.what());
     }
+    if (hooks) hooks->after_node(k, rs);
   }
+  if (hooks) hooks->after_run(rs);
   std::vector<std::vector<uint8_t>> outs;
   outs.reserve(plan_.outputs.size());
   for (int id : plan_.outputs) {

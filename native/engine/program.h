@@ -10,6 +10,20 @@
 
 namespace npuq {
 
+// Optional callbacks of one run (e.g. calibration observers, engine/observer.h). They are called on the
+// run's thread and may use rs.pool(); an exception ends the run like a failing node.
+class RunHooks {
+ public:
+  virtual ~RunHooks() = default;
+  // After the feeds are copied into the arena, before the first node.
+  virtual void before_nodes(const RunState& rs) {}
+  // After node k wrote its outputs and before node k + 1 runs, so every value is seen before the
+  // arena reuses its memory.
+  virtual void after_node(size_t k, const RunState& rs) {}
+  // After the last node, only when every node succeeded.
+  virtual void after_run(const RunState& rs) {}
+};
+
 class Program {
  public:
   // Validates the plan and builds every op (prepacking weights). Throws EngineError.
@@ -17,8 +31,9 @@ class Program {
 
   // Runs once. `inputs` are raw bytes in plan-input order (sizes checked); returns the outputs' bytes.
   // `cancel` (optional) is checked between nodes; a set flag ends the run with EngineError ABORTED.
+  // `hooks` (optional) are called around the nodes (see RunHooks).
   std::vector<std::vector<uint8_t>> run(const std::vector<std::vector<uint8_t>>& inputs,
-                                        const std::atomic<bool>* cancel = nullptr) const;
+                                        const std::atomic<bool>* cancel = nullptr, RunHooks* hooks = nullptr) const;
 
   const PlanDesc& plan() const { return plan_; }
   Isa isa() const { return isa_; }

@@ -11,7 +11,7 @@ import { profilePaths } from '../../lib/quantize/define';
 import { PROFILE_SCHEMA, type Schema } from '../../lib/quantize/schema';
 
 const EXPECTED = [
-  'onnxruntime', 'onnxruntime-s8', 'tflite-int8', 'tflite-16x8', 'ncnn',
+  'onnxruntime', 'onnxruntime-s8', 'onnxruntime-rr', 'tflite-int8', 'tflite-16x8', 'ncnn',
   'rk1808', 'rk1808-dfp-i8', 'rk1808-dfp-i16', 'rv1126', 'rv1126-dfp-i8', 'rv1126-dfp-i16',
   'rk3588', 'rk3588-w8a16', 'rk3588-w16a16i', 'bm1684', 'bm1684x', 'cv18xx', 'ax650', 'spacemit-k1',
   'snpe-htp', 'snpe-htp-a16', 'snpe-htp-pc',

@@ -27,6 +27,6 @@ test('README inferred-field list equals inferredSummary()', () => {
 
 test('the table has one row per profile with all eight columns', () => {
   const rows = profileTable().split('\n').slice(2);
-  expect(rows).toHaveLength(22);
+  expect(rows).toHaveLength(23);
   for (const r of rows) expect(r.split(' | ')).toHaveLength(8);
 });

@@ -11,6 +11,7 @@ import { GENERATE_OPS } from './generate';
 import { NORM_OPS } from './norm';
 import { PAD_OPS } from './pad';
 import { QUANT_OPS } from './quant';
+import { NPUQ_DOMAIN, NPUQ_OPS } from './npuq';
 import { POOL_OPS } from './pool';
 import { REDUCE_OPS } from './reduce';
 import { RESIZE_OPS } from './resize';
@@ -29,12 +30,16 @@ for (const family of [
   }
 }
 
+/** The engine's integer ops (domain `npuquant`), used by emulation graphs of quantized models. */
+const NPUQ_TABLE = new Map<string, OpDef>(NPUQ_OPS.map((d) => [d.opType, d]));
+
 /**
  * The definition of an operator, or undefined when npuquant does not support it.
  * @param opType ONNX operator type, e.g. "Conv".
  * @param domain Operator domain; '' (default) and 'ai.onnx' both mean the standard ONNX domain.
  */
 export function getOpDef(opType: string, domain = ''): OpDef | undefined {
+  if (domain === NPUQ_DOMAIN) return NPUQ_TABLE.get(opType);
   if (domain !== '' && domain !== 'ai.onnx') return undefined;
   return TABLE.get(opType);
 }

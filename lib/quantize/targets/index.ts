@@ -13,7 +13,7 @@ import { BM1684 } from './bm1684';
 import { BM1684X } from './bm1684x';
 import { CV18XX } from './cv18xx';
 import { NCNN } from './ncnn';
-import { ONNXRUNTIME, ONNXRUNTIME_S8 } from './onnxruntime';
+import { ONNXRUNTIME, ONNXRUNTIME_RR, ONNXRUNTIME_S8 } from './onnxruntime';
 import { RK1808, RK1808_DFP_I16, RK1808_DFP_I8 } from './rk1808';
 import { RK3588, RK3588_W16A16I, RK3588_W8A16 } from './rk3588';
 import { RV1126, RV1126_DFP_I16, RV1126_DFP_I8 } from './rv1126';
@@ -23,7 +23,7 @@ import { TFLITE_16X8, TFLITE_INT8 } from './tflite';
 
 /** Built-in inputs, bases before the profiles that extend them. */
 const BUILTIN_INPUTS: readonly ProfileInput[] = [
-  ONNXRUNTIME, ONNXRUNTIME_S8,
+  ONNXRUNTIME, ONNXRUNTIME_S8, ONNXRUNTIME_RR,
   TFLITE_INT8, TFLITE_16X8,
   NCNN,
   RK1808, RK1808_DFP_I8, RK1808_DFP_I16,

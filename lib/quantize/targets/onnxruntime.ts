@@ -87,3 +87,19 @@ export const ONNXRUNTIME_S8: ProfileInput = {
   activation: { dtype: 'int8' },
   claims: [sourced('activation.dtype', S, 'activation_type=QuantType.QInt8')],
 };
+
+/**
+ * Input of the built-in profile `onnxruntime-rr`: `quantize_static(..., reduce_range=True)`, 7-bit
+ * weights ([-64, 64]). onnxruntime recommends it on x86 without VNNI, where its u8 x s8 kernels add
+ * pairs of products with `vpmaddubsw`, which saturates at int16 for full-range weights: with 7-bit
+ * weights no pair can saturate, so onnxruntime's fused integer kernels and this emulation agree bit
+ * for bit on every CPU.
+ */
+export const ONNXRUNTIME_RR: ProfileInput = {
+  name: 'onnxruntime-rr',
+  extends: 'onnxruntime',
+  description: 'onnxruntime QDQ with reduce_range (7-bit s8 weights): bit-exact with its AVX2 kernels',
+  vendorDtype: 'QUInt8 activations, QInt8 weights, reduce_range',
+  weights: { reduceRange: true },
+  claims: [sourced('weights.reduceRange', ['ort-quant-utils', 'facts'], 'reduce_range=True quantizes weights to 7 bits (-64, 64)')],
+};

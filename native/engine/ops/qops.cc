@@ -9,7 +9,8 @@
 //             qmax, left_shift, a_scale/b_scale/out_scale (float_scale) or a_multiplier, a_shift,
 //             b_multiplier, b_shift, out_multiplier, out_shift (fixed point). See qkernels.h.
 //   QMaxPool, QAvgPool  pool attributes as MaxPool/AveragePool + zp, round (avg).
-//   QGlobalAvgPool      attrs in_zp, out_zp, qmin, qmax, method, round, scale or multiplier/shift.
+//   QGlobalAvgPool      attrs in_zp, out_zp, qmin, qmax, method, round, scale (or in_scale and out_scale:
+//                       scale = in_scale / (out_scale * H*W) in float32) or multiplier/shift.
 //   Lut       inputs x, table (const, 256 or 65536 entries of the output type).
 //   Requantize inputs x (int32/int64 accumulators or another quantized type), requant as QGemm per
 //             tensor; for boundaries between precisions.
@@ -33,11 +34,9 @@ QType need_q(const OpBuild& b, const TensorDesc& t, const char* what, bool allow
 }
 
 Round parse_round(const OpBuild& b, const std::string& s) {
-  static const char* names[] = {"half_away_from_zero", "half_up", "half_down", "half_to_even", "half_to_odd",
-                                "half_toward_zero", "toward_zero", "away_from_zero", "ceil", "floor"};
-  for (int i = 0; i < kRoundModes; ++i)
-    if (s == names[i]) return Round(i);
-  b.fail("unknown rounding mode \"" + s + "\"");
+  Round r;
+  if (!round_from_name(s, &r)) b.fail("unknown rounding mode \"" + s + "\"");
+  return r;
 }
 
 RequantMethod parse_method(const OpBuild& b, const std::string& s) {
@@ -296,7 +295,11 @@ std::unique_ptr<Op> make_qglobal_avg(const OpBuild& b) {
   r.zero_point = int32_t(a.integer("out_zp", 0));
   r.qmin = int32_t(a.integer("qmin", qtype_min(op->out)));
   r.qmax = int32_t(a.integer("qmax", qtype_max(op->out)));
-  if (r.method == RequantMethod::FloatScale) r.scale = {float(a.num("scale"))};
+  if (r.method == RequantMethod::FloatScale) {
+    // Either the ratio itself, or in_scale and out_scale, from which it is derived for this input's
+    // H*W as onnxruntime's QLinearGlobalAveragePool does: float32 in / (out * float32(H*W)).
+    r.scale = {a.has("in_scale") ? float(a.num("in_scale")) / (float(a.num("out_scale")) * float(op->hw)) : float(a.num("scale"))};
+  }
   else {
     r.multiplier = {int32_t(a.integer("multiplier", 1))};
     r.shift = {int32_t(a.integer("shift"))};

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "engine/plan.h"
 #include "npuq/qkernels.h"
@@ -30,6 +31,19 @@ inline int32_t load_int(DType d, const uint8_t* p, size_t i) {
     case DType::Int32: return reinterpret_cast<const int32_t*>(p)[i];
     default: return 0;
   }
+}
+
+// A rounding mode from its snake_case name (the names of rounding.h's Round, as chip profiles spell
+// them); false for an unknown name.
+inline bool round_from_name(const std::string& s, Round* r) {
+  static const char* const names[] = {"half_away_from_zero", "half_up", "half_down", "half_to_even", "half_to_odd",
+                                      "half_toward_zero", "toward_zero", "away_from_zero", "ceil", "floor"};
+  for (int i = 0; i < kRoundModes; ++i)
+    if (s == names[i]) {
+      *r = Round(i);
+      return true;
+    }
+  return false;
 }
 
 }  // namespace npuq

@@ -41,6 +41,7 @@ struct QuantizeOp : Op {
   QType qt;
   DType zp_type = DType::Uint8;
   AxisSplit split;
+  Round round = Round::HalfToEven;  // QuantizeLinear: ONNX rounds half to even; emulation graphs may set `round`
   int x, scale, zp = -1, y;
   Isa isa;
   void run(const RunState& rs) const override {
@@ -53,7 +54,7 @@ struct QuantizeOp : Op {
         const float s = ps[c];
         const int32_t z = pz ? load_int(zp_type, pz, c) : 0;
         if (dequantize) dequantize_f32(isa, split.inner, rs.in<uint8_t>(x) + off * es, qt, s, z, rs.out<float>(y) + off);
-        else quantize_f32(isa, split.inner, rs.in<float>(x) + off, s, z, Round::HalfToEven, qt, rs.out<uint8_t>(y) + off * es);
+        else quantize_f32(isa, split.inner, rs.in<float>(x) + off, s, z, round, qt, rs.out<uint8_t>(y) + off * es);
       }
   }
 };
@@ -74,6 +75,8 @@ std::unique_ptr<Op> make_quantize(const OpBuild& b, bool dequantize) {
     if (b.in(2).numel != b.in(1).numel) b.fail("zero point and scale differ in size");
   }
   op->split = split_axis(b.in(0).shape, b.node.attrs.integer("axis", 1), b.in(1).numel, b);
+  const std::string round = b.node.attrs.str("round", "half_to_even");
+  if (!round_from_name(round, &op->round)) b.fail("unknown rounding mode \"" + round + "\"");
   op->x = b.in_id(0);
   op->scale = b.in_id(1);
   op->y = b.out_id(0);

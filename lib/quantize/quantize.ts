@@ -1,0 +1,180 @@
+/**
+ * quantize(): float model + calibration data + chip profile → QuantizedModel, the way vendor
+ * toolkits' build/deploy steps do it: optimize (fold BatchNormalization), one float pass over the
+ * data with observers in the engine, calibration ranges per tensor, then the plan. `saveQuantized`
+ * and `loadQuantized` write and read a quantized-model folder (model.qdq.onnx, quant_params.json,
+ * model.float.onnx); loading replays the plan from the saved parameters without calibrating.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { calibrateRanges, type CalibrationMethod, type MethodOptions } from '../calibrate/methods';
+import { collectStatistics, type TensorStats } from '../calibrate/observe';
+import { openDataset, type Dataset, type DatasetOptions } from '../data/dataset';
+import { NpuqError } from '../errors';
+import { Model } from '../ir/graph';
+import type { Tensor } from '../ir/tensor';
+import { loadModel, saveModel } from '../io/onnx';
+import { foldBatchNorm } from '../passes/fold-batchnorm';
+import { Session } from '../runtime/session';
+import { toQdqModel } from '../export/qdq';
+import { parseQuantParams } from './params-json';
+import { decideExecutions } from './plan/executions';
+import { planQuantization, withGranularity } from './plan/planner';
+import type { QuantOverrides } from './plan/types';
+import type { ChipProfile, Precision } from './profile';
+import { QuantizedModel } from './quantized-model';
+import { getProfile } from './targets/index';
+
+type Feeds = Record<string, Tensor>;
+
+export interface QuantizeOptions extends DatasetOptions, MethodOptions {
+  /** Chip profile or its name (see listProfiles()). Required. */
+  target: string | ChipProfile;
+  /**
+   * Calibration data: a directory of images, a list file, several list files (one per input), a
+   * single .npy batch (see openDataset), an opened Dataset, or an iterable of feed batches. Required.
+   */
+  data: string | string[] | Dataset | Iterable<Feeds> | AsyncIterable<Feeds>;
+  /** Calibration method. Default: the profile's (`ema` when it uses a moving average). */
+  method?: CalibrationMethod;
+  /** Methods of single tensors, by tensor name. Default: minmax for the graph outputs (ema when method is ema), `method` elsewhere. */
+  perTensorMethod?: Record<string, CalibrationMethod>;
+  /** Per-channel (true) or per-tensor (false) weights. Default: the profile's. */
+  perChannel?: boolean;
+  /** Per-layer precisions and fixed ranges (hybrid quantization). Default none. */
+  overrides?: QuantOverrides;
+  /** Samples per calibration run. Default 16. */
+  batchSize?: number;
+  /** Histogram bins of the observers. Default: the profile's calibration.bins (2048). */
+  bins?: number;
+  /** Engine threads. Default: min(cores, 4). */
+  threads?: number;
+  /** Called after each calibration batch with (samples done, samples total or undefined). */
+  onProgress?: (done: number, total: number | undefined) => void;
+}
+
+/** The float graph quantize() plans on: a copy with BatchNormalization folded into Conv/Gemm. */
+export function optimizedForQuantization(model: Model): Model {
+  const g = model.graph.clone();
+  foldBatchNorm(g);
+  const m = new Model(g);
+  m.irVersion = model.irVersion;
+  return m;
+}
+
+function resolveProfile(target: unknown): ChipProfile {
+  if (typeof target === 'string') return getProfile(target);
+  if (typeof target === 'object' && target !== null && 'activation' in target && 'name' in target) return target as ChipProfile;
+  throw new TypeError(`Expected a profile name or a ChipProfile for options.target but received ${typeof target}`);
+}
+
+function isDataset(d: unknown): d is Dataset {
+  return typeof d === 'object' && d !== null && typeof (d as Dataset).batches === 'function' && typeof (d as Dataset).size === 'number';
+}
+
+/** Calibration statistics of every activation of `model` over `data` (one float pass, observers in the engine). */
+export async function calibrationStatistics(model: Model, options: QuantizeOptions, profile: ChipProfile): Promise<Map<string, TensorStats>> {
+  const session = await Session.create(model, { threads: options.threads, fuse: false });
+  try {
+    const batchSize = options.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected a positive integer for options.batchSize but received ${batchSize}`);
+    let batches: Iterable<Feeds> | AsyncIterable<Feeds>;
+    let total: number | undefined;
+    if (typeof options.data === 'string' || Array.isArray(options.data)) {
+      const ds = await openDataset(options.data as string | string[], model.graph.inputs, options);
+      total = ds.size;
+      batches = ds.batches(batchSize);
+    } else if (isDataset(options.data)) {
+      total = options.data.size;
+      batches = options.data.batches(batchSize);
+    } else if (options.data && (Symbol.asyncIterator in Object(options.data) || Symbol.iterator in Object(options.data))) {
+      batches = options.data as Iterable<Feeds>;
+    } else {
+      throw new TypeError(`Expected a path, a Dataset or an iterable of feeds for options.data but received ${typeof options.data}`);
+    }
+    const method = options.method ?? defaultMethod(profile);
+    const histogram = method !== 'minmax' && method !== 'ema' || Object.values(options.perTensorMethod ?? {}).some((m) => m !== 'minmax' && m !== 'ema');
+    return await collectStatistics(session, batches, {
+      histogram, bins: options.bins ?? profile.calibration.bins,
+      emaMomentum: profile.calibration.movingAverage || 0.01,
+      onProgress: options.onProgress ? (done) => options.onProgress!(done, total) : undefined,
+    });
+  } finally {
+    session.dispose();
+  }
+}
+
+function defaultMethod(profile: ChipProfile): CalibrationMethod {
+  return profile.calibration.movingAverage > 0 && profile.calibration.method === 'minmax' ? 'ema' : profile.calibration.method;
+}
+
+/**
+ * Quantizes a float model for a chip: returns a QuantizedModel whose `run` emulates the chip bit for
+ * bit and whose parameters export to QDQ ONNX and vendor files.
+ */
+export async function quantize(model: Model | string, options: QuantizeOptions): Promise<QuantizedModel> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for quantize but received ${options === null ? 'null' : typeof options}`);
+  const profile = resolveProfile(options.target);
+  if (options.data === undefined) throw new TypeError('Expected calibration data for options.data but received undefined');
+  const float = typeof model === 'string' ? await loadModel(model) : model;
+  const m = optimizedForQuantization(float);
+  const stats = await calibrationStatistics(m, options, profile);
+  const method = options.method ?? defaultMethod(profile);
+  if (method === 'auto') throw new NpuqError('UNSUPPORTED', "method 'auto' (threshold search against the output error) is not available in quantize() yet; use kl, mse or percentile");
+  // Graph outputs keep their whole range unless a method is given for them: a clipping method cuts
+  // the top logits to one value, and then the ranking (top-1/top-5) is lost.
+  const perTensor: Record<string, CalibrationMethod> = {};
+  for (const o of m.graph.outputs) if (stats.has(o.name)) perTensor[o.name] = method === 'ema' ? 'ema' : 'minmax';
+  const ranges = calibrateRanges(stats, method, { ...options, perTensor: { ...perTensor, ...options.perTensorMethod } });
+  const plan = planQuantization(m.graph, profile, ranges, { perChannel: options.perChannel, overrides: options.overrides });
+  return new QuantizedModel(m, profile, plan, { threads: options.threads });
+}
+
+/** Writes model.qdq.onnx, quant_params.json and model.float.onnx into `dir`. */
+export async function saveQuantized(qm: QuantizedModel, dir: string): Promise<string[]> {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new NpuqError('FILE_WRITE', `cannot create ${dir}: ${(e as Error).message}`, { file: dir, cause: e });
+  }
+  const files = [path.join(dir, 'model.qdq.onnx'), path.join(dir, 'quant_params.json'), path.join(dir, 'model.float.onnx')];
+  await saveModel(toQdqModel(qm), files[0]);
+  try {
+    fs.writeFileSync(files[1], `${JSON.stringify(qm.quantParams(), null, 1)}\n`);
+  } catch (e) {
+    throw new NpuqError('FILE_WRITE', `cannot write ${files[1]}: ${(e as Error).message}`, { file: files[1], cause: e });
+  }
+  await saveModel(qm.model, files[2]);
+  return files;
+}
+
+/** Reads a folder written by saveQuantized (or `npuquant quantize`) and replays its plan. */
+export async function loadQuantized(dir: string, options: { threads?: number } = {}): Promise<QuantizedModel> {
+  const paramsFile = path.join(dir, 'quant_params.json');
+  const modelFile = path.join(dir, 'model.float.onnx');
+  for (const f of [paramsFile, modelFile]) {
+    if (!fs.existsSync(f)) throw new NpuqError('FILE_NOT_FOUND', `${f} does not exist; ${dir} must be a folder written by npuquant quantize`, { file: f });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(paramsFile, 'utf8'));
+  } catch (e) {
+    throw new NpuqError('INVALID_DATA', `${paramsFile} is not valid JSON: ${(e as Error).message}`, { file: paramsFile, cause: e });
+  }
+  const replay = parseQuantParams(json, paramsFile);
+  const m = await loadModel(modelFile);
+  const profile = getProfile(replay.target);
+  // Only precisions that differ from what the profile decides by itself are overrides.
+  const defaults = decideExecutions(m.graph, withGranularity(profile, undefined), () => true);
+  const precision: Record<string, Precision> = {};
+  for (const [name, p] of Object.entries(replay.precision)) if (defaults.get(name)?.precision !== p) precision[name] = p;
+  const plan = planQuantization(m.graph, profile, replay.ranges, { overrides: { precision }, fixedTensors: replay.tensors, perChannel: perChannelOf(json) });
+  return new QuantizedModel(m, profile, plan, options);
+}
+
+function perChannelOf(json: unknown): boolean | undefined {
+  const t = (json as { tensors?: Record<string, { role: string; axis?: number }> }).tensors ?? {};
+  const weights = Object.values(t).filter((x) => x.role === 'weight');
+  if (weights.length === 0) return undefined;
+  return weights.some((w) => w.axis !== undefined);
+}

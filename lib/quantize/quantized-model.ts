@@ -1,0 +1,92 @@
+/**
+ * QuantizedModel: a float model (after the optimizing passes), a chip profile and the plan that
+ * quantizes it. `run` executes the bit-exact emulation of the chip in the native engine, `runFloat`
+ * the float model; `quantParams`, `toQdq` and `save` write what other tools read.
+ */
+import type { Graph, Model } from '../ir/graph';
+import { Model as ModelClass } from '../ir/graph';
+import { Tensor } from '../ir/tensor';
+import { Session, type SessionOptions } from '../runtime/session';
+import { buildEmulationGraph, type EmulationGraph } from './emulate';
+import type { ChipProfile } from './profile';
+import type { QuantPlan } from './plan/types';
+import { quantParamsJson, type QuantParamsJson } from './params-json';
+
+type Feeds = Record<string, Tensor | { data: Tensor['data']; shape: readonly number[] }>;
+
+export interface QuantizedRunOptions {
+  /** Values to return by float tensor name (graph outputs by default). */
+  outputs?: string[];
+  /** Return the integers of quantized tensors (their home quantization) instead of dequantized floats. Default false. */
+  integer?: boolean;
+}
+
+export class QuantizedModel {
+  private emu?: EmulationGraph;
+  private qSession?: Promise<Session>;
+  private fSession?: Promise<Session>;
+
+  /**
+   * @param model The float model the plan was made for (optimized: BatchNormalization folded).
+   * @param profile The chip profile.
+   * @param plan The quantization plan.
+   * @param sessionOptions Options of the engine sessions (threads, maxIsa).
+   */
+  constructor(readonly model: Model, readonly profile: ChipProfile, readonly plan: QuantPlan, private readonly sessionOptions: SessionOptions = {}) {}
+
+  get graph(): Graph {
+    return this.model.graph;
+  }
+
+  /** The engine graph that emulates the chip (built on first use). */
+  get emulation(): EmulationGraph {
+    this.emu ??= buildEmulationGraph(this.model.graph, this.plan, this.profile);
+    return this.emu;
+  }
+
+  /** The emulation graph as a model (for inspection; it uses npuquant-domain ops). */
+  emulationModel(): Model {
+    const m = new ModelClass(this.emulation.graph);
+    m.irVersion = this.model.irVersion;
+    return m;
+  }
+
+  /**
+   * Runs the quantized model as the chip computes it. Outputs are dequantized to float32 unless
+   * `integer` is set; names are the float model's tensor names.
+   */
+  async run(feeds: Feeds, options: QuantizedRunOptions = {}): Promise<Record<string, Tensor>> {
+    this.qSession ??= Session.create(this.emulationModel(), { ...this.sessionOptions, fuse: false });
+    const s = await this.qSession;
+    const names = options.outputs ?? this.graph.outputs.map((o) => o.name);
+    const want = names.map((n) => (options.integer || !this.emulationHasFloat(n) ? this.emulation.intNames.get(n) ?? n : n));
+    const res = await s.run(feeds, { outputs: want });
+    const out: Record<string, Tensor> = {};
+    names.forEach((n, i) => {
+      out[n] = res[want[i]];
+    });
+    return out;
+  }
+
+  /** Runs the float model. */
+  async runFloat(feeds: Feeds, options: { outputs?: string[] } = {}): Promise<Record<string, Tensor>> {
+    this.fSession ??= Session.create(this.model, { ...this.sessionOptions, fuse: false });
+    return (await this.fSession).run(feeds, options);
+  }
+
+  /** quant_params.json content: every quantized tensor and every node's precision. */
+  quantParams(): QuantParamsJson {
+    return quantParamsJson(this);
+  }
+
+  /** Releases the engine sessions. */
+  async dispose(): Promise<void> {
+    for (const p of [this.qSession, this.fSession]) if (p) (await p.catch(() => undefined))?.dispose();
+    this.qSession = this.fSession = undefined;
+  }
+
+  private emulationHasFloat(name: string): boolean {
+    const g = this.emulation.graph;
+    return g.outputs.some((o) => o.name === name) || g.nodes.some((n) => n.outputs.includes(name));
+  }
+}

@@ -1,0 +1,93 @@
+// The one table naming every statistics kernel per tier. Filled once, best tier first; a tier this
+// binary or CPU lacks resolves to the scalar kernels.
+#include "dispatch/stats-kernels.h"
+
+#include <mutex>
+
+namespace npuq {
+
+namespace {
+
+constexpr int kTiers = 5;
+
+StatsKernels scalar_kernels() {
+  StatsKernels k;
+  k.isa = Isa::Scalar;
+  k.minmax_name = "minmax_f32__scalar";
+  k.minmax = minmax_f32__scalar;
+  k.histogram_name = "abs_histogram_f32__scalar";
+  k.histogram = abs_histogram_f32__scalar;
+  return k;
+}
+
+#if defined(NPUQ_HAVE_AVX2)
+StatsKernels avx2_kernels() {
+  StatsKernels k;
+  k.isa = Isa::Avx2;
+  k.minmax_name = "minmax_f32_16x__avx2";
+  k.minmax = minmax_f32_16x__avx2;
+  k.histogram_name = "abs_histogram_f32_8x__avx2";
+  k.histogram = abs_histogram_f32_8x__avx2;
+  return k;
+}
+#endif
+
+#if defined(NPUQ_HAVE_NEON)
+StatsKernels neon_kernels(Isa isa) {
+  StatsKernels k;
+  k.isa = isa;  // Neon and NeonDot share these
+  k.minmax_name = "minmax_f32_8x__neon";
+  k.minmax = minmax_f32_8x__neon;
+  k.histogram_name = "abs_histogram_f32_4x__neon";
+  k.histogram = abs_histogram_f32_4x__neon;
+  return k;
+}
+#endif
+
+#if defined(NPUQ_HAVE_RVV)
+StatsKernels rvv_kernels() {
+  StatsKernels k;
+  k.isa = Isa::Rvv;
+  k.minmax_name = "minmax_f32_e32m4__rvv";
+  k.minmax = minmax_f32_e32m4__rvv;
+  k.histogram_name = "abs_histogram_f32_e32m1__rvv";
+  k.histogram = abs_histogram_f32_e32m1__rvv;
+  return k;
+}
+#endif
+
+struct Table {
+  StatsKernels tiers[kTiers];
+};
+
+const Table& table() {
+  static std::once_flag once;
+  static Table t;
+  std::call_once(once, [] {
+    for (int i = 0; i < kTiers; ++i) t.tiers[i] = scalar_kernels();
+    for (Isa isa : supported_isas()) {
+      StatsKernels& slot = t.tiers[static_cast<int>(isa)];
+      (void)slot;
+#if defined(NPUQ_HAVE_AVX2)
+      if (isa == Isa::Avx2) slot = avx2_kernels();
+#endif
+#if defined(NPUQ_HAVE_NEON)
+      if (isa == Isa::Neon || isa == Isa::NeonDot) slot = neon_kernels(isa);
+#endif
+#if defined(NPUQ_HAVE_RVV)
+      if (isa == Isa::Rvv) slot = rvv_kernels();
+#endif
+    }
+  });
+  return t;
+}
+
+}  // namespace
+
+const StatsKernels& stats_kernels(Isa isa) {
+  const int i = static_cast<int>(isa);
+  if (i < 0 || i >= kTiers) return table().tiers[0];
+  return table().tiers[i];
+}
+
+}  // namespace npuq

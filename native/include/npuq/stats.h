@@ -1,0 +1,31 @@
+// Tensor statistics kernels for calibration observers (native/engine/observer.h). The scalar kernels
+// are the specification; every SIMD tier returns the same values bit for bit (test/native/test_stats.cc).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "npuq/isa.h"
+
+namespace npuq {
+
+struct MinMaxF32 {
+  float min = 0, max = 0;  // over the finite elements; +inf / -inf when there is none
+  uint64_t nonfinite = 0;  // NaN, +Inf and -Inf elements
+};
+
+// Min and max of the finite elements of x[0, n) (NaN and +-Inf are counted, not compared). A zero
+// result is always +0 (min and max are normalized with + 0.0f, so -0 and +0 do not depend on the order
+// a tier visits the elements in).
+MinMaxF32 minmax_f32(Isa isa, size_t n, const float* x);
+
+// Adds the |x| histogram of x[0, n) to counts[0, bins): for every finite x,
+//   counts[min(bins - 1, floor(double(|x|) * (double(bins) / hist_max)))] += 1
+// in double arithmetic (the quotient bins / hist_max is computed once); NaN and +-Inf are skipped.
+// When hist_max is a power of two (what the observers use) and bins < 2^29, every step is exact, so
+// the bin is exactly floor(|x| * bins / hist_max) of the real numbers.
+// Requires 1 <= bins <= kMaxHistogramBins, a finite hist_max > 0 and a finite bins / hist_max;
+// throws std::invalid_argument otherwise.
+constexpr size_t kMaxHistogramBins = size_t(1) << 24;
+void abs_histogram_f32(Isa isa, size_t n, const float* x, size_t bins, double hist_max, uint64_t* counts);
+
+}  // namespace npuq
