@@ -102,6 +102,11 @@ export interface NativeObservedStats {
   nonFinite: number;
   /** Runs that observed the slot. */
   runs: number;
+  /**
+   * Of those, runs whose results were derived exactly from the observed input of the node writing the
+   * tensor (Copy/Transpose: same values; Relu and Clip(x, 0, hi)) instead of scanning it.
+   */
+  derived: number;
   /** Over the finite values; Infinity / -Infinity while there is none. */
   min: number;
   max: number;

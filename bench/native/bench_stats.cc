@@ -1,4 +1,5 @@
-// Statistics kernel benchmarks: ns per element of minmax_f32 and abs_histogram_f32 per tier, on data
+// Statistics kernel benchmarks: ns per element of minmax_f32, abs_histogram_f32 and
+// signed_histogram_f32 per tier, on data
 // shaped like activations (normal values; ReLU outputs with about half zeros; a constant tensor).
 // Usage: bench_stats [filter [tier]]
 #include <algorithm>
@@ -52,11 +53,12 @@ int main(int argc, char** argv) {
   }
   struct Case { const char* name; const std::vector<float>* x; };
   const Case cases[] = {{"normal", &normal}, {"relu", &relu}, {"constant", &flat}};
-  std::vector<uint64_t> counts(2048);
+  std::vector<uint64_t> counts(2 * 2048);
   for (Isa isa : supported_isas()) {
     if (one_tier && isa != only) continue;
     for (const Case& c : cases) {
       const std::string mm = std::string("minmax ") + c.name, hist = std::string("histogram2048 ") + c.name;
+      const std::string shist = std::string("signed_histogram2048 ") + c.name;
       if (mm.find(filter) != std::string::npos) {
         const double s = time_it([&] { volatile float sink = minmax_f32(isa, n, c.x->data()).max; (void)sink; });
         std::printf("%-26s %-8s %7.3f ns/element\n", mm.c_str(), isa_name(isa), s / double(n) * 1e9);
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
       if (hist.find(filter) != std::string::npos) {
         const double s = time_it([&] { abs_histogram_f32(isa, n, c.x->data(), 2048, 8.0, counts.data()); });
         std::printf("%-26s %-8s %7.3f ns/element\n", hist.c_str(), isa_name(isa), s / double(n) * 1e9);
+      }
+      if (shist.find(filter) != std::string::npos) {
+        const double s = time_it([&] { signed_histogram_f32(isa, n, c.x->data(), 2048, 8.0, 4.0, counts.data()); });
+        std::printf("%-26s %-8s %7.3f ns/element\n", shist.c_str(), isa_name(isa), s / double(n) * 1e9);
       }
     }
   }

@@ -97,10 +97,30 @@ PlanDesc parse_plan(const Napi::Object& plan) {
   return p;
 }
 
-Napi::Value make_typed_array(Napi::Env env, DType t, std::vector<uint8_t>&& bytes) {
-  size_t n = bytes.size();
+// The output bytes become the ArrayBuffer's memory without a copy (an external buffer): V8 then
+// allocates nothing, and a failed V8 ArrayBuffer allocation would abort the process, while the
+// engine's own allocation of these bytes failed, if at all, as a catchable bad_alloc. Where external
+// buffers are not allowed (Electron's V8 memory cage) the bytes are copied.
+Napi::ArrayBuffer output_buffer(Napi::Env env, std::vector<uint8_t>&& bytes) {
+  const size_t n = bytes.size();
+  if (n > 0) {
+    auto* holder = new std::vector<uint8_t>(std::move(bytes));
+    napi_value ab;
+    napi_status st = napi_create_external_arraybuffer(
+        env, holder->data(), n, [](napi_env, void*, void* hint) { delete static_cast<std::vector<uint8_t>*>(hint); },
+        holder, &ab);
+    if (st == napi_ok) return Napi::ArrayBuffer(env, ab);
+    bytes = std::move(*holder);
+    delete holder;
+  }
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n);
   if (n) std::memcpy(ab.Data(), bytes.data(), n);
+  return ab;
+}
+
+Napi::Value make_typed_array(Napi::Env env, DType t, std::vector<uint8_t>&& bytes) {
+  size_t n = bytes.size();
+  Napi::ArrayBuffer ab = output_buffer(env, std::move(bytes));
   size_t es = dtype_size(int(t));
   size_t len = es ? n / es : 0;
   switch (t) {
@@ -211,8 +231,9 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
  private:
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    auto deferred = Napi::Promise::Deferred::New(env);
     if (!prog_) {
+      // Created only here: a deferred that is never settled keeps its promise alive for good.
+      auto deferred = Napi::Promise::Deferred::New(env);
       deferred.Reject(make_error(env, "DISPOSED", "the session was disposed; create a new one").Value());
       return deferred.Promise();
     }
@@ -254,6 +275,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
           hooks = std::make_unique<ObserverRun>(*observer, *prog_, std::move(ids));
         } catch (const EngineError& e) {
           throw make_error(env, e.code(), e.what());
+        } catch (const std::bad_alloc&) {
+          throw make_error(env, "OUT_OF_MEMORY", "out of memory while preparing the observer");
         }
       }
     }

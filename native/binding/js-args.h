@@ -63,21 +63,31 @@ inline int64_t get_int(const Napi::Value& v, const std::string& where, int64_t l
   return static_cast<int64_t>(d);
 }
 
-// Bytes of an ArrayBufferView (TypedArray or DataView); throws on anything else or detached buffers.
+// Bytes of an ArrayBufferView (TypedArray or DataView, over an ArrayBuffer or a SharedArrayBuffer);
+// throws on anything else and on detached buffers. Raw N-API calls, because node-addon-api's
+// ArrayBuffer wrapper fails on a SharedArrayBuffer with a bare "Invalid argument" error.
 inline std::pair<const uint8_t*, size_t> view_bytes(const Napi::Value& v, const std::string& where) {
+  napi_env env = v.Env();
+  napi_value buffer = nullptr;
+  void* data = nullptr;
+  size_t bytes = 0, offset = 0;
+  napi_status st = napi_ok;
   if (v.IsTypedArray()) {
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = t.ArrayBuffer();
-    if (ab.IsDetached()) type_error(v.Env(), "Expected a live buffer for " + where + " but received a detached one");
-    return {static_cast<const uint8_t*>(ab.Data()) + t.ByteOffset(), t.ByteLength()};
+    napi_typedarray_type type;
+    size_t length = 0;
+    st = napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset);
+    if (st == napi_ok) bytes = v.As<Napi::TypedArray>().ByteLength();
+  } else if (v.IsDataView()) {
+    st = napi_get_dataview_info(env, v, &bytes, &data, &buffer, &offset);
+  } else {
+    type_error(v.Env(), "Expected an ArrayBufferView for " + where + " but received " + js_type(v));
   }
-  if (v.IsDataView()) {
-    Napi::DataView d = v.As<Napi::DataView>();
-    Napi::ArrayBuffer ab = d.ArrayBuffer();
-    if (ab.IsDetached()) type_error(v.Env(), "Expected a live buffer for " + where + " but received a detached one");
-    return {static_cast<const uint8_t*>(ab.Data()) + d.ByteOffset(), d.ByteLength()};
-  }
-  type_error(v.Env(), "Expected an ArrayBufferView for " + where + " but received " + js_type(v));
+  if (st != napi_ok) type_error(v.Env(), "Expected a readable ArrayBufferView for " + where);
+  bool detached = false;  // a SharedArrayBuffer is never detached
+  if (napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached)
+    type_error(v.Env(), "Expected a live buffer for " + where + " but received a detached one");
+  if (bytes > 0 && data == nullptr) type_error(v.Env(), "Expected a readable ArrayBufferView for " + where);
+  return {static_cast<const uint8_t*>(data), bytes};
 }
 
 }  // namespace js

@@ -99,7 +99,12 @@ std::shared_ptr<Observer> NativeObserver::from_value(const Napi::Value& v, const
 
 Napi::Value NativeObserver::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::vector<ObservedStats> all = obs_->stats();
+  std::vector<ObservedStats> all;
+  try {
+    all = obs_->stats();
+  } catch (const std::bad_alloc&) {
+    throw make_error(env, "OUT_OF_MEMORY", "out of memory while copying the observer's statistics");
+  }
   Napi::Array out = Napi::Array::New(env, all.size());
   for (size_t s = 0; s < all.size(); ++s) {
     const ObservedStats& st = all[s];
@@ -108,6 +113,7 @@ Napi::Value NativeObserver::Stats(const Napi::CallbackInfo& info) {
     o.Set("count", Napi::Number::New(env, double(st.count)));
     o.Set("nonFinite", Napi::Number::New(env, double(st.nonfinite)));
     o.Set("runs", Napi::Number::New(env, double(st.runs)));
+    o.Set("derived", Napi::Number::New(env, double(st.derived)));
     o.Set("min", Napi::Number::New(env, st.min));
     o.Set("max", Napi::Number::New(env, st.max));
     o.Set("emaMin", Napi::Number::New(env, st.ema_min));

@@ -15,8 +15,8 @@ StatsKernels scalar_kernels() {
   k.isa = Isa::Scalar;
   k.minmax_name = "minmax_f32__scalar";
   k.minmax = minmax_f32__scalar;
-  k.histogram_name = "abs_histogram_f32__scalar";
-  k.histogram = abs_histogram_f32__scalar;
+  k.histogram_name = "histogram_f32__scalar";
+  k.histogram = histogram_f32__scalar;
   return k;
 }
 
@@ -26,8 +26,8 @@ StatsKernels avx2_kernels() {
   k.isa = Isa::Avx2;
   k.minmax_name = "minmax_f32_16x__avx2";
   k.minmax = minmax_f32_16x__avx2;
-  k.histogram_name = "abs_histogram_f32_8x__avx2";
-  k.histogram = abs_histogram_f32_8x__avx2;
+  k.histogram_name = "histogram_f32_8x__avx2";
+  k.histogram = histogram_f32_8x__avx2;
   return k;
 }
 #endif
@@ -38,8 +38,8 @@ StatsKernels neon_kernels(Isa isa) {
   k.isa = isa;  // Neon and NeonDot share these
   k.minmax_name = "minmax_f32_8x__neon";
   k.minmax = minmax_f32_8x__neon;
-  k.histogram_name = "abs_histogram_f32_4x__neon";
-  k.histogram = abs_histogram_f32_4x__neon;
+  k.histogram_name = "histogram_f32_4x__neon";
+  k.histogram = histogram_f32_4x__neon;
   return k;
 }
 #endif
@@ -50,8 +50,8 @@ StatsKernels rvv_kernels() {
   k.isa = Isa::Rvv;
   k.minmax_name = "minmax_f32_e32m4__rvv";
   k.minmax = minmax_f32_e32m4__rvv;
-  k.histogram_name = "abs_histogram_f32_e32m1__rvv";
-  k.histogram = abs_histogram_f32_e32m1__rvv;
+  k.histogram_name = "histogram_f32_e32m1__rvv";
+  k.histogram = histogram_f32_e32m1__rvv;
   return k;
 }
 #endif

@@ -17,19 +17,32 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 [[noreturn]] void bad_config(const std::string& msg) { throw EngineError("INVALID_ARGUMENT", msg); }
 
-// Sums h (a histogram over [0, 2^e)) into the range [0, 2^(e + k)): bin i -> bin i >> k. Exact: the
-// bin of |x| at the wider range is floor(floor(|x| * bins / 2^e) / 2^k).
-void widen(std::vector<uint64_t>& h, long k) {
-  if (k <= 0) return;
-  const size_t bins = h.size();
+}  // namespace
+
+void ObservedPartial::clear() {
+  seen = derived = false;
+  count = nonfinite = 0;
+  min = max = 0;
+  pos_exp = neg_exp = high_exp = 0;
+  has_pos = has_neg = has_high = false;
+  histogram.clear();
+  hist_src = -1;
+  hist_relu = false;
+  hist_clip = SIZE_MAX;
+  channel_min.clear();
+  channel_max.clear();
+}
+
+void widen_histogram(uint64_t* h, size_t bins, long k) {
+  if (k <= 0 || bins == 0) return;
   if (k >= 40) {  // bins <= 2^24: everything lands in bin 0
     uint64_t s = 0;
-    for (uint64_t c : h) s += c;
-    std::fill(h.begin(), h.end(), 0);
+    for (size_t i = 0; i < bins; ++i) s += h[i];
+    std::fill(h, h + bins, 0);
     h[0] = s;
     return;
   }
-  for (size_t i = 1; i < bins; ++i) {  // i >> k <= i, and bin i >> k is final once i passed it
+  for (size_t i = 1; i < bins; ++i) {  // i >> k <= i: bin i >> k is final once i passed it
     const size_t j = i >> k;
     if (j != i) {
       h[j] += h[i];
@@ -37,8 +50,6 @@ void widen(std::vector<uint64_t>& h, long k) {
     }
   }
 }
-
-}  // namespace
 
 Observer::Observer(ObserverConfig cfg) : cfg_(std::move(cfg)) {
   for (size_t i = 0; i < cfg_.tensors.size(); ++i)
@@ -68,6 +79,25 @@ void Observer::clear_locked() {
   }
 }
 
+std::unique_ptr<ObserverBuffers> Observer::take_buffers() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_.empty()) {
+      std::unique_ptr<ObserverBuffers> b = std::move(spare_.back());
+      spare_.pop_back();
+      return b;
+    }
+  }
+  auto b = std::make_unique<ObserverBuffers>();
+  b->parts.resize(slots());
+  return b;
+}
+
+void Observer::give_back(std::unique_ptr<ObserverBuffers> b) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spare_.size() < 4) spare_.push_back(std::move(b));
+}
+
 void Observer::reset() {
   std::lock_guard<std::mutex> lock(mu_);
   clear_locked();
@@ -83,6 +113,7 @@ std::vector<ObservedStats> Observer::stats() const {
     o.count = a.count;
     o.nonfinite = a.nonfinite;
     o.runs = a.runs;
+    o.derived = a.derived;
     o.min = a.min;
     o.max = a.max;
     o.ema_min = a.ema_set ? a.ema_min : kNaN;
@@ -93,6 +124,69 @@ std::vector<ObservedStats> Observer::stats() const {
     o.channel_max = a.channel_max;
   }
   return out;
+}
+
+namespace {
+
+// Index shift from a range 2^from to the wider range 2^to (large = everything into bin 0).
+unsigned shift_to(bool has_range, int from, int to) { return has_range ? unsigned(to - from) : 40u; }
+
+// acc[i >> s] += h[i] for i < bins (s = 0: a plain sum).
+void add_shifted(uint64_t* acc, const uint64_t* h, size_t bins, unsigned s) {
+  if (s == 0) {
+    for (size_t i = 0; i < bins; ++i) acc[i] += h[i];
+  } else if (s >= 40) {
+    uint64_t t = 0;
+    for (size_t i = 0; i < bins; ++i) t += h[i];
+    acc[0] += t;
+  } else {
+    for (size_t i = 0; i < bins; ++i) acc[i >> s] += h[i];
+  }
+}
+
+}  // namespace
+
+// The run's |x| histogram of slot p added to a: every region (as p reads it) brought to the common
+// range, exactly (widen_histogram's rule, applied while summing).
+void Observer::merge_histogram(Acc& a, const ObservedPartial& p, const std::vector<ObservedPartial>& parts) const {
+  const size_t bins = a.histogram.size();
+  const ObservedPartial& src = p.hist_src >= 0 ? parts[size_t(p.hist_src)] : p;
+  if (src.histogram.size() != 2 * bins && src.histogram.size() != 3 * bins) return;
+  const uint64_t* pos = src.histogram.data();
+  const uint64_t* neg = pos + bins;
+  const uint64_t* high = src.histogram.size() == 3 * bins ? pos + 2 * bins : nullptr;
+  const bool clip = p.hist_clip < bins;
+  // The run's range: the largest of the regions that keep their values.
+  bool has_range = false;
+  int e = 0;
+  auto consider = [&](bool has, int exp) {
+    if (has && (!has_range || exp > e)) e = exp;
+    has_range = has_range || has;
+  };
+  consider(p.has_pos, p.pos_exp);
+  consider(p.has_neg && !p.hist_relu, p.neg_exp);
+  consider(p.has_high && !clip, p.high_exp);
+  if (has_range && (!a.has_range || e > a.hist_exp)) {
+    widen_histogram(a.histogram.data(), bins, a.has_range ? long(e) - a.hist_exp : 1000);
+    a.hist_exp = e;
+    a.has_range = true;
+  }
+  uint64_t* acc = a.histogram.data();
+  const int to = a.hist_exp;
+  const unsigned pos_shift = shift_to(p.has_pos, p.pos_exp, to);
+  if (clip) {
+    // Clip: POS entries from hist_clip up and all of HIGH hold values >= hi, which become hi.
+    add_shifted(acc, pos, p.hist_clip, pos_shift);
+    uint64_t top = 0;
+    for (size_t i = p.hist_clip; i < bins; ++i) top += pos[i];
+    if (high)
+      for (size_t i = 0; i < bins; ++i) top += high[i];
+    acc[p.hist_clip >> std::min(pos_shift, 40u)] += top;
+  } else {
+    add_shifted(acc, pos, bins, pos_shift);
+    if (high) add_shifted(acc, high, bins, shift_to(p.has_high, p.high_exp, to));
+  }
+  add_shifted(acc, neg, bins, p.hist_relu ? 40u : shift_to(p.has_neg, p.neg_exp, to));
 }
 
 void Observer::merge(std::vector<ObservedPartial>& parts) {
@@ -108,12 +202,13 @@ void Observer::merge(std::vector<ObservedPartial>& parts) {
   }
   const double c = cfg_.ema_momentum;
   for (size_t s = 0; s < parts.size() && s < acc_.size(); ++s) {
-    ObservedPartial& p = parts[s];
+    const ObservedPartial& p = parts[s];
     if (!p.seen) continue;
     Acc& a = acc_[s];
     a.count += p.count;
     a.nonfinite += p.nonfinite;
     ++a.runs;
+    if (p.derived) ++a.derived;
     const bool finite = p.count > p.nonfinite;
     if (finite) {
       a.min = std::min(a.min, p.min);
@@ -129,16 +224,7 @@ void Observer::merge(std::vector<ObservedPartial>& parts) {
         }
       }
     }
-    if (cfg_.histogram && p.histogram.size() == a.histogram.size()) {
-      if (p.has_range && (!a.has_range || p.hist_exp > a.hist_exp)) {
-        widen(a.histogram, a.has_range ? long(p.hist_exp) - a.hist_exp : 1000);
-        a.hist_exp = p.hist_exp;
-        a.has_range = true;
-      } else if (a.has_range) {
-        widen(p.histogram, p.has_range ? long(a.hist_exp) - p.hist_exp : 1000);
-      }
-      for (size_t b = 0; b < a.histogram.size(); ++b) a.histogram[b] += p.histogram[b];
-    }
+    if (cfg_.histogram) merge_histogram(a, p, parts);
     if (!p.channel_min.empty()) {
       if (a.channel_min.empty()) {
         a.channel_min = p.channel_min;

@@ -128,6 +128,54 @@ describe('NativeObserver', () => {
   });
 });
 
+/** x [2, 3, 4] -> Relu -> r -> Reshape [2, 3, 2, 2] -> s; x -> Clip(0, 6) -> c. */
+function activationModel(): Graph {
+  const g = new Graph();
+  g.inputs = [{ name: 'x', dtype: 'float32', shape: [2, 3, 4] }];
+  g.outputs = [{ name: 's', dtype: 'float32', shape: [2, 3, 2, 2] }, { name: 'c', dtype: 'float32', shape: [2, 3, 4] }];
+  g.initializers.set('lo', new Tensor('float32', [], new Float32Array([0])));
+  g.initializers.set('hi', new Tensor('float32', [], new Float32Array([6])));
+  g.initializers.set('shape', new Tensor('int64', [4], new BigInt64Array([2n, 3n, 2n, 2n])));
+  g.nodes = [new Node('relu', 'Relu', ['x'], ['r']), new Node('reshape', 'Reshape', ['r', 'shape'], ['s']), new Node('clip', 'Clip', ['x', 'lo', 'hi'], ['c'])];
+  return g;
+}
+
+describe('NativeObserver derived results', () => {
+  it('derives Relu, Clip(0, hi) and Reshape outputs from their observed input exactly as a scan would give them', async () => {
+    const addon = native();
+    const compiled = compilePlan(activationModel(), {
+      inputShapes: new Map([['x', [2, 3, 4]]]), inputValues: new Map(), outputs: ['s', 'c'], fuse: false, engineOps: new Set(addon.capabilities().ops),
+    });
+    const session = new addon.NativeSession(compiled.plan, { threads: 1 });
+    const id = (n: string) => compiled.tensorIds.get(n)!;
+    const cfg = { bins: 2048, emaMomentum: 0.25, perChannel: true };
+    const all = new addon.NativeObserver({ tensors: ['x', 'r', 's', 'c'].map(id), ...cfg });
+    const alone = ['r', 's', 'c'].map((n) => new addon.NativeObserver({ tensors: [id(n)], ...cfg }));  // input not observed: scanned
+    const runs = [
+      ramp(24, (i) => (i - 9) * 0.61),            // max 8.54 >= 8: x's values >= 8 kept apart (HIGH)
+      ramp(24, (i) => (i - 12) * 0.3),            // max 3.3 <= 6: the Clip acts as a Relu
+      ramp(24, (i) => (i % 7) - 1.25 + (i === 5 ? 4.5 : 0)),  // max 8.25: HIGH again
+      ramp(24, (i) => (i === 3 ? 7.25 : (i % 5) - 2)),        // max 7.25 in [6, 8): bins from 6 up merged into 6's
+      ramp(24, (i) => (i === 4 ? NaN : i - 20)),  // a NaN: both scanned
+    ];
+    for (const x of runs) {
+      await session.run([x], { observer: all });
+      for (const o of alone) await session.run([x], { observer: o });
+    }
+    const st = all.stats();
+    ['r', 's', 'c'].forEach((n, k) => {
+      const { derived, ...mine } = st[k + 1];
+      const { derived: none, ...ref } = alone[k].stats()[0];
+      expect(none).toBe(0);
+      expect({ n, ...mine }).toEqual({ n, ...ref, id: id(n) });
+    });
+    expect(st[1].derived).toBe(4);  // Relu: every run but the NaN one
+    expect(st[2].derived).toBe(5);  // Reshape of r keeping axes 0 and 1: always the same values
+    expect(st[3].derived).toBe(4);  // Clip: every run but the NaN one
+    session.dispose();
+  });
+});
+
 describe('collectStatistics with plans of several shapes', () => {
   it('maps tensors per plan and refuses a per-channel tensor whose channel count changes', async () => {
     const session = await Session.create(tinyModel());

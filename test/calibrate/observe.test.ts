@@ -182,6 +182,22 @@ describe('collectStatistics', () => {
     }
   });
 
+  it('gives activation and reshape outputs derived from their observed inputs the statistics a scan of them gives', async () => {
+    const mobile = await Session.create(path.join(MODELS, 'digits_mobilenetv2.onnx'), { threads: 2 });
+    try {
+      const x32 = readNpy(path.join(__dirname, '../fixtures/digits/x32.npy'));
+      const feeds = [0, 1, 2].map((b) => ({ input: new Tensor('float32', [16, 1, 32, 32], (x32.data as Float32Array).slice(b * 16 * 1024, (b + 1) * 16 * 1024)) }));
+      const ops = new Set(['Relu', 'Clip', 'Flatten', 'Reshape']);
+      const derivable = mobile.graph.nodes.filter((n) => ops.has(n.opType)).map((n) => n.outputs[0]);
+      expect(derivable.length).toBeGreaterThan(5);
+      const all = await collectStatistics(mobile, feeds, { perChannel: true });
+      const alone = await collectStatistics(mobile, feeds, { perChannel: true, tensors: derivable });  // inputs not observed: scanned
+      for (const n of derivable) expect(all.get(n)).toEqual(alone.get(n));
+    } finally {
+      mobile.dispose();
+    }
+  });
+
   it('follows the options: named tensors, no histograms, no EMA, other bin counts, async batches', async () => {
     const conv = session.graph.nodes.find((n) => n.opType === 'Conv')!.outputs[0];
     async function* gen() {

@@ -1,4 +1,4 @@
-// minmax_f32 / abs_histogram_f32 (npuq/stats.h): the scalar kernels against independent formulas
+// minmax_f32 / abs_histogram_f32 / signed_histogram_f32 (npuq/stats.h): the scalar kernels against independent formulas
 // written here, and every SIMD tier against scalar, exactly, over lengths 0..100 and long runs (every
 // tail), with special values planted at random places: +-0, denormals, FLT_MIN, FLT_MAX, NaN, +-Inf,
 // values exactly on bin edges and one ulp either side, several bin counts and ranges (powers of two
@@ -124,38 +124,51 @@ size_t ref_bin(float v, size_t bins, double hist_max) {
 
 constexpr uint64_t kGuard = 0xC0FFEEull;
 
-void check_hist(const std::vector<float>& x, size_t bins, double hist_max, const char* what) {
+// One histogram call: abs_histogram_f32 when neg_max == 0 (bins entries), else signed_histogram_f32
+// with pos_max = hist_max (2 * bins entries, 3 * bins with a finite split).
+void run_hist(Isa isa, const std::vector<float>& x, size_t bins, double hist_max, double neg_max, float split,
+              double high_max, uint64_t* counts) {
+  if (neg_max == 0) abs_histogram_f32(isa, x.size(), x.data(), bins, hist_max, counts);
+  else signed_histogram_f32(isa, x.size(), x.data(), bins, hist_max, neg_max, counts, split, high_max);
+}
+
+void check_hist(const std::vector<float>& x, size_t bins, double hist_max, const char* what, double neg_max = 0,
+                float split = INFINITY, double high_max = 1.0) {
   ++g_hist_cases;
-  std::vector<uint64_t> want(bins, 0);
+  const size_t entries = neg_max == 0 ? bins : std::isfinite(split) ? 3 * bins : 2 * bins;
+  std::vector<uint64_t> want(entries, 0);
   uint64_t finite = 0;
   for (float v : x)
     if (std::isfinite(v)) {
-      ++want[ref_bin(v, bins, hist_max)];
+      if (neg_max != 0 && v < 0) ++want[bins + ref_bin(v, bins, neg_max)];
+      else if (neg_max != 0 && v >= split) ++want[2 * bins + ref_bin(v, bins, high_max)];
+      else ++want[ref_bin(v, bins, hist_max)];
       ++finite;
     }
   // Counts accumulate: start from a non-zero histogram.
-  std::vector<uint64_t> ref(bins + 4, kGuard);
-  for (size_t b = 0; b < bins; ++b) ref[b] = b % 5;
-  abs_histogram_f32(Isa::Scalar, x.size(), x.data(), bins, hist_max, ref.data());
+  std::vector<uint64_t> ref(entries + 4, kGuard);
+  for (size_t b = 0; b < entries; ++b) ref[b] = b % 5;
+  run_hist(Isa::Scalar, x, bins, hist_max, neg_max, split, high_max, ref.data());
   long bad = -1;
   uint64_t total = 0;
-  for (size_t b = 0; b < bins; ++b) {
+  for (size_t b = 0; b < entries; ++b) {
     total += ref[b] - b % 5;
     if (bad < 0 && ref[b] - b % 5 != want[b]) bad = long(b);
   }
-  CHECK(bad < 0, "%s scalar n=%zu bins=%zu hist_max=%a: bin %ld has %llu, want %llu", what, x.size(), bins, hist_max, bad,
-        bad < 0 ? 0ull : (unsigned long long)(ref[bad] - bad % 5), bad < 0 ? 0ull : (unsigned long long)want[bad]);
+  CHECK(bad < 0, "%s scalar n=%zu bins=%zu hist_max=%a neg_max=%a split=%a high_max=%a: entry %ld has %llu, want %llu",
+        what, x.size(), bins, hist_max, neg_max, double(split), high_max, bad, bad < 0 ? 0ull : (unsigned long long)(ref[bad] - bad % 5),
+        bad < 0 ? 0ull : (unsigned long long)want[bad]);
   CHECK(total == finite, "%s scalar n=%zu: counted %llu, %llu finite", what, x.size(), (unsigned long long)total,
         (unsigned long long)finite);
-  for (size_t g = bins; g < bins + 4; ++g) CHECK(ref[g] == kGuard, "%s scalar wrote past bins=%zu", what, bins);
+  for (size_t g = entries; g < entries + 4; ++g) CHECK(ref[g] == kGuard, "%s scalar wrote past %zu entries", what, entries);
   for (Isa isa : tu::simd_tiers()) {
-    std::vector<uint64_t> got(bins + 4, kGuard);
-    for (size_t b = 0; b < bins; ++b) got[b] = b % 5;
-    abs_histogram_f32(isa, x.size(), x.data(), bins, hist_max, got.data());
+    std::vector<uint64_t> got(entries + 4, kGuard);
+    for (size_t b = 0; b < entries; ++b) got[b] = b % 5;
+    run_hist(isa, x, bins, hist_max, neg_max, split, high_max, got.data());
     size_t at = 0;
     while (at < got.size() && got[at] == ref[at]) ++at;
-    CHECK(at == got.size(), "%s tier=%s n=%zu bins=%zu hist_max=%a: differs from scalar at bin %zu (%llu vs %llu)", what,
-          isa_name(isa), x.size(), bins, hist_max, at, at < got.size() ? (unsigned long long)got[at] : 0ull,
+    CHECK(at == got.size(), "%s tier=%s n=%zu bins=%zu hist_max=%a neg_max=%a split=%a: differs from scalar at entry %zu (%llu vs %llu)",
+          what, isa_name(isa), x.size(), bins, hist_max, neg_max, double(split), at, at < got.size() ? (unsigned long long)got[at] : 0ull,
           at < got.size() ? (unsigned long long)ref[at] : 0ull);
   }
 }
@@ -199,6 +212,33 @@ void histogram_cases() {
       check_hist(edges(rng, 211, bins, hm), bins, hm, "non-pow2 edges");
     }
   }
+  // Signs apart, each at its own range (powers of two, equal or not, and not powers of two).
+  for (size_t bins : {size_t(2048), size_t(3), size_t(1000)})
+    for (auto r : {std::make_pair(4.0, 0.5), std::make_pair(1.0, 1.0), std::make_pair(std::ldexp(1.0, -20), 64.0),
+                   std::make_pair(3.7, 0.1)}) {
+      for (size_t n : {size_t(0), size_t(5), size_t(8), size_t(31), size_t(100), size_t(5000)}) {
+        check_hist(make(rng, n, float(std::max(r.first, r.second)), 0.1), bins, r.first, "signed", r.second);
+        check_hist(make(rng, n, 0.5f, 0.0), bins, r.first, "signed plain", r.second);
+      }
+      std::vector<float> e = edges(rng, 257, bins, r.first), f = edges(rng, 257, bins, r.second);
+      e.insert(e.end(), f.begin(), f.end());
+      check_hist(e, bins, r.first, "signed edges", r.second);
+    }
+  // Three regions: [0, split) at pos_max, [split, inf) at high_max (the split on a bin edge, between
+  // edges, at 0.5 ulp distances; ranges powers of two or not).
+  for (size_t bins : {size_t(2048), size_t(5), size_t(1000)})
+    for (float split : {4.0f, 3.0f, 0.75f, std::nextafter(4.0f, 0.0f), 1e-30f})
+      for (auto r : {std::make_pair(4.0, 32.0), std::make_pair(8.0, 8.0), std::make_pair(3.7, 100.5)}) {
+        for (size_t n : {size_t(0), size_t(9), size_t(100), size_t(30000)})
+          check_hist(make(rng, n, 20.0f, 0.05), bins, r.first, "three regions", 2.0, split, r.second);
+        std::vector<float> e = edges(rng, 301, bins, r.first), f = edges(rng, 301, bins, r.second);
+        e.insert(e.end(), f.begin(), f.end());
+        for (int k = 0; k < 20; ++k) e.push_back(k & 1 ? split : std::nextafter(split, k & 2 ? 0.0f : INFINITY));
+        check_hist(e, bins, r.first, "three regions edges", r.first, split, r.second);
+      }
+  // Long enough for the AVX2 kernel's second table, signed and not.
+  check_hist(make(rng, 40000, 3.0f, 0.01), 2048, 4.0, "signed long", 2.0);
+  check_hist(make(rng, 40000, 3.0f, 0.01), 2048, 4.0, "signed long same range", 4.0);
   // Denormals and zeros only.
   std::vector<float> d(77);
   for (size_t i = 0; i < d.size(); ++i) d[i] = tu::from_bits(uint32_t(i * 1000003u % 0x007fffffu) | (i & 1 ? 0x80000000u : 0));
@@ -219,6 +259,11 @@ void argument_checks() {
   CHECK_THROWS(abs_histogram_f32(Isa::Scalar, 2, x, 2048, 1e-310, c.data()), "too small");
   CHECK_THROWS(abs_histogram_f32(Isa::Scalar, 2, nullptr, 8, 1.0, c.data()), "null");
   CHECK_THROWS(minmax_f32(Isa::Scalar, 2, nullptr), "null");
+  CHECK_THROWS(signed_histogram_f32(Isa::Scalar, 2, x, 8, 1.0, 0.0, c.data()), "neg_max must be finite");
+  CHECK_THROWS(signed_histogram_f32(Isa::Scalar, 2, x, 8, -1.0, 1.0, c.data()), "pos_max must be finite");
+  CHECK_THROWS(signed_histogram_f32(Isa::Scalar, 2, x, 0, 1.0, 1.0, c.data()), "bins must be in");
+  CHECK_THROWS(signed_histogram_f32(Isa::Scalar, 2, x, 2, 1.0, 1.0, c.data(), 0.0f), "split must be > 0");
+  CHECK_THROWS(signed_histogram_f32(Isa::Scalar, 2, x, 2, 1.0, 1.0, c.data(), 1.0f, 0.0), "high_max must be finite");
 }
 
 }  // namespace

@@ -37,13 +37,16 @@ function int64Values(t) {
   return { count: t.int64Data.length, set: (i, v) => { t.int64Data[i] = v; } };
 }
 
+const KIND_WEIGHTS = [0, 1, 2, 3, 3, 3, 3, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
 /** One structural change of a decoded ModelProto; returns its description. */
 function mutateModel(m, r) {
   const g = m.graph;
   const inits = g.initializer;
   const nodes = g.node;
   const names = [...new Set([...nodes.flatMap((n) => [...n.input, ...n.output]), ...inits.map((t) => t.name), ...g.input.map((v) => v.name)])];
-  const kind = int(r, 16);
+  // Weighted: int64 constants, attributes and input shapes steer the engine's memory access.
+  const kind = pick(r, KIND_WEIGHTS);
   switch (kind) {
     case 0: {  // initializer dims
       if (!inits.length) return 'noop';
@@ -87,7 +90,7 @@ function mutateModel(m, r) {
       if (!fl.length) return 'noop';
       const t = pick(r, fl);
       const b = Buffer.from(t.rawData);
-      const i = int(r, b.length / 4);
+      const i = int(r, Math.floor(b.length / 4));
       const val = pick(r, BAD_FLOAT);
       b.writeFloatLE(val, i * 4);
       t.rawData = b;
@@ -216,16 +219,16 @@ function mutateBytes(bytes, r) {
   return { bytes: Buffer.concat([b.subarray(0, at), b.subarray(at + len)]), what: `${len} bytes deleted at ${at}` };
 }
 
-/** A mutated model: 1-3 structural changes, sometimes followed by byte damage, or byte damage only. */
+/** A mutated model: 1-2 structural changes, sometimes followed by byte damage, or byte damage only. */
 function mutateOnnx(seedBytes, r) {
   const what = [];
   let bytes = seedBytes;
-  if (int(r, 4) !== 0) {
+  if (int(r, 6) !== 0) {
     const m = onnx.ModelProto.decode(seedBytes);
-    const k = 1 + int(r, 3);
+    const k = 1 + int(r, 2);
     for (let i = 0; i < k; i++) what.push(mutateModel(m, r));
     bytes = Buffer.from(onnx.ModelProto.encode(m).finish());
-    if (int(r, 5) === 0) {
+    if (int(r, 10) === 0) {
       const d = mutateBytes(bytes, r);
       bytes = d.bytes;
       what.push(d.what);

@@ -101,7 +101,7 @@ std::unique_ptr<Op> make_transpose(const OpBuild& b) {
   auto op = gather_copy(b);
   const auto& xs = b.in(0).shape;
   auto perm = b.node.attrs.ints("perm");
-  if (perm.size() != xs.size()) b.fail("perm must have one entry per dimension");
+  if (perm.size() != xs.size() || op->out_dims.size() != xs.size()) b.fail("perm and the output must have one entry per input dimension");
   auto st = strides_of(xs);
   std::vector<bool> seen(xs.size(), false);
   for (size_t d = 0; d < perm.size(); ++d) {

@@ -111,8 +111,12 @@ std::unique_ptr<Op> make_layernorm(const OpBuild& b) {
     if (op->bi_n != op->n && op->bi_n != 1) b.unsupported("B must have the normalized shape");
   }
   for (size_t i = 1; i < b.num_inputs(); ++i) if (b.has_input(i)) b.expect_float(i);
+  b.expect_dtype(b.out(0), DType::Float32, "output");
+  if (b.out(0).numel != b.in(0).numel) b.fail("output size differs from input size");
   if (b.num_outputs() > 1 && b.node.outputs[1] >= 0) { op->mean_out = b.out_id(1); b.expect_dtype(b.out(1), DType::Float32, "Mean output"); }
   if (b.num_outputs() > 2 && b.node.outputs[2] >= 0) { op->inv_out = b.out_id(2); b.expect_dtype(b.out(2), DType::Float32, "InvStdDev output"); }
+  for (int id : {op->mean_out, op->inv_out})
+    if (id >= 0 && b.plan.tensors[id].numel != op->rows) b.fail("Mean and InvStdDev outputs must have one value per row");
   return op;
 }
 
@@ -128,6 +132,8 @@ std::unique_ptr<Op> make_instancenorm(const OpBuild& b) {
   op->n = b.in(0).numel / std::max<size_t>(op->rows, 1);
   if (b.in(1).numel != op->C || b.in(2).numel != op->C) b.fail("scale and B must have C values");
   op->sc_n = op->bi_n = op->C;
+  b.expect_dtype(b.out(0), DType::Float32, "output");
+  if (b.out(0).numel != b.in(0).numel) b.fail("output size differs from input size");
   op->eps = static_cast<float>(b.node.attrs.num("epsilon", 1e-5));
   op->x = b.in_id(0); op->sc = b.in_id(1); op->bi = b.in_id(2); op->y = b.out_id(0);
   return op;

@@ -23,6 +23,9 @@ struct Slots {
 Slots slots_for(const OpBuild& b) {
   Slots s;
   s.integer_only = b.node.op == "ConvInteger" || b.node.op == "MatMulInteger";
+  // QLinearMatMul has no bias slot: a 9th input would be read as one (without being checked).
+  if (s.integer_only) b.expect_counts(2, 4, 1, 1);
+  else b.expect_counts(8, b.node.op == "QLinearMatMul" ? 8 : 9, 1, 1);
   auto opt = [&](size_t i) { return b.has_input(i) ? b.in_id(i) : -1; };
   if (s.integer_only) {
     s.x = b.in_id(0); s.w = b.in_id(1); s.xz = opt(2); s.wz = opt(3);
@@ -58,7 +61,8 @@ QuantArgs quant_args(const PlanDesc& plan, const Slots& s, size_t M, QType out_t
   }
   if (s.bias >= 0) {
     const int32_t* pb = reinterpret_cast<const int32_t*>(data(s.bias));
-    if (plan.tensors[s.bias].numel != M) throw EngineError("INVALID_PLAN", "the bias must have M values");
+    if (plan.tensors[s.bias].numel != M || plan.tensors[s.bias].dtype != DType::Int32)
+      throw EngineError("INVALID_PLAN", "the bias must have M int32 values");
     q.bias.assign(pb, pb + M);
   }
   if (s.integer_only) {
@@ -68,6 +72,11 @@ QuantArgs quant_args(const PlanDesc& plan, const Slots& s, size_t M, QType out_t
     q.req.qmax = INT32_MAX;
     return q;
   }
+  // Scales are float32 (xs, ys one value, ws 1 or M values), the output zero point one value.
+  for (int id : {s.xs, s.ys, s.ws})
+    if (plan.tensors[id].dtype != DType::Float32) throw EngineError("INVALID_PLAN", "the scales must be float32");
+  if (plan.tensors[s.xs].numel != 1 || plan.tensors[s.ys].numel != 1 || (s.yz >= 0 && plan.tensors[s.yz].numel != 1))
+    throw EngineError("UNSUPPORTED", "the input and output scales and zero points must be single values");
   const float xs = *reinterpret_cast<const float*>(data(s.xs));
   const float ys = *reinterpret_cast<const float*>(data(s.ys));
   const TensorDesc& wst = plan.tensors[s.ws];
@@ -151,6 +160,9 @@ std::unique_ptr<Op> make_qconv(const OpBuild& b) {
   p.KH = k[0]; p.KW = k[1]; p.SH = st[0]; p.SW = st[1]; p.DH = d[0]; p.DW = d[1]; p.PT = pads[0]; p.PL = pads[1];
   p.G = size_t(a.integer("group", 1));
   if (size_t(ws[0]) != p.M) b.fail("weight shape " + shape_str(ws) + " does not match the output channels");
+  // The kernels read M * C/G * KH * KW weights: the weight tensor must hold exactly that many.
+  if (k[0] < 1 || k[1] < 1 || a.integer("group", 1) < 1 || p.C % p.G || w.numel != p.M * (p.C / p.G) * p.KH * p.KW)
+    b.fail("weight shape " + shape_str(ws) + " does not match the kernel, the input channels and the group");
   op->y = b.out_id(0);
   op->out_numel = y.numel;
   const Slots& s = op->s;

@@ -128,6 +128,9 @@ std::unique_ptr<Op> make_qconv(const OpBuild& b) {
   p.bias = bias_of(b, 2, p.M);
   p.requant = read_requant(b, 3, 4, 5, p.M, p.out_type);
   if (!b.in(1).is_const) b.fail("the weight must be a constant");
+  // The kernels read M * C/G * KH * KW weights: the weight tensor must hold exactly that many.
+  if (k[0] < 1 || k[1] < 1 || a.integer("group", 1) < 1 || p.C % p.G || b.in(1).numel != p.M * (p.C / p.G) * p.KH * p.KW)
+    b.fail("weight shape " + shape_str(b.in(1).shape) + " does not match the kernel, the input channels and the group");
   auto op = std::make_unique<QConvOp>();
   op->conv = QConv2d::create(b.isa, p, b.in(1).data->data());
   op->x = b.in_id(0);

@@ -2,6 +2,7 @@
 // are the specification; every SIMD tier returns the same values bit for bit (test/native/test_stats.cc).
 #pragma once
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
 
 #include "npuq/isa.h"
@@ -27,5 +28,13 @@ MinMaxF32 minmax_f32(Isa isa, size_t n, const float* x);
 // throws std::invalid_argument otherwise.
 constexpr size_t kMaxHistogramBins = size_t(1) << 24;
 void abs_histogram_f32(Isa isa, size_t n, const float* x, size_t bins, double hist_max, uint64_t* counts);
+
+// The same with the signs apart, each at its own range: finite x >= 0 (-0 included) add to
+// counts[0, bins) by x / pos_max, finite x < 0 to counts[bins, 2 * bins) by |x| / neg_max (formula as
+// above). With a finite split, finite x >= split go to counts[2 * bins, 3 * bins) by x / high_max
+// instead. The observers keep the regions apart so that the histogram of Relu(x) or Clip(x, 0, hi)
+// follows from x's. Same requirements, for every range used.
+void signed_histogram_f32(Isa isa, size_t n, const float* x, size_t bins, double pos_max, double neg_max,
+                          uint64_t* counts, float split = INFINITY, double high_max = 1.0);
 
 }  // namespace npuq
