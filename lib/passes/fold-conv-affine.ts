@@ -55,12 +55,23 @@ function affineOf(graph: Graph, node: Node, x: string, rank: number, C: number):
   return { a, b, scaleOnly: b.every((d) => d === 0) };
 }
 
+/**
+ * Output channels of a Conv ([M, C/g, ...] weights) or ConvTranspose ([C, M/g, ...] weights), or
+ * undefined when `group` is not a positive integer (an invalid model: the pass leaves it alone).
+ */
+function outputChannelCount(conv: Node, w: Tensor): number | undefined {
+  const group = conv.attrInt('group', 1);
+  if (!Number.isInteger(group) || group < 1) return undefined;
+  return conv.opType === 'Conv' ? w.shape[0] : w.shape[1] * group;
+}
+
 /** A Conv (or ConvTranspose) with constant float32 weights (and bias, if any): weights, bias as doubles. */
 function convParams(graph: Graph, conv: Node, transposed = false): { w: Tensor; bias: Float64Array } | undefined {
   if ((conv.opType !== 'Conv' && !(transposed && conv.opType === 'ConvTranspose')) || conv.domain !== '') return undefined;
   const w = constF32(graph, conv.inputs[1]);
   if (!w || w.shape.length < 3) return undefined;
-  const M = conv.opType === 'Conv' ? w.shape[0] : w.shape[1] * conv.attrInt('group', 1);
+  const M = outputChannelCount(conv, w);
+  if (M === undefined) return undefined;
   const bias = new Float64Array(M);
   if (conv.inputs[2]) {
     const b = constF32(graph, conv.inputs[2]);
@@ -91,7 +102,8 @@ function padsNothing(conv: Node, w: Tensor): boolean {
 
 /** Output channel count and weight-to-channel map of a Conv or ConvTranspose with constant weights. */
 function outputChannels(conv: Node, w: Tensor): { M: number; chan: (i: number) => number } | undefined {
-  const M = conv.opType === 'Conv' ? w.shape[0] : w.shape[1] * conv.attrInt('group', 1);
+  const M = outputChannelCount(conv, w);
+  if (M === undefined) return undefined;
   const chan = outChannelOf(conv, w, M);
   return chan && { M, chan };
 }
