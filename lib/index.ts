@@ -18,3 +18,9 @@ export {
 } from './passes';
 export { capabilities } from './capabilities';
 export { getProfile, listProfiles, defineProfile, buildLut, type ChipProfile } from './quantize';
+export { quantize, saveQuantized, loadQuantized, type QuantizeOptions } from './quantize/quantize';
+export { QuantizedModel, type QuantizedRunOptions } from './quantize/quantized-model';
+export type { QuantPlan, NodeQuant, TensorQuant, QuantOverrides } from './quantize/plan/types';
+export { toQdqModel } from './export/qdq';
+export { collectStatistics, type TensorStats, type ObserveOptions } from './calibrate/observe';
+export { calibrateRange, calibrateRanges, calibrateThreshold, autoTuneThreshold, CALIBRATION_METHODS, type CalibrationMethod } from './calibrate/methods';

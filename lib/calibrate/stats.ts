@@ -4,29 +4,10 @@
  */
 import { NpuqError } from '../errors';
 
-/** Statistics of one tensor over the whole calibration set. */
-export interface TensorStats {
-  /** Tensor name in the graph. */
-  name: string;
-  /** Number of finite elements observed. */
-  count: number;
-  /** Smallest finite value. */
-  min: number;
-  /** Largest finite value. */
-  max: number;
-  /** Moving-average minimum (per batch minima averaged with the profile's constant). */
-  emaMin: number;
-  /** Moving-average maximum. */
-  emaMax: number;
-  /** Number of NaN and ±Infinity elements seen (left out of every other statistic). */
-  nonFinite: number;
-  /** |x| histogram: bin i counts |x| in [i*max/n, (i+1)*max/n) (last bin closed). */
-  histogram?: { counts: Float64Array; max: number };
-  /** Per-channel minimum, when the profile needs per-channel ranges. */
-  channelMin?: Float32Array;
-  /** Per-channel maximum. */
-  channelMax?: Float32Array;
-}
+// The statistics the engine's observers produce (one definition, next to the code that fills it).
+import type { TensorStats } from './observe';
+
+export type { TensorStats };
 
 /** What to call to get histograms, for error messages. */
 export const HISTOGRAM_HINT = 'collect them with collectStatistics(..., { histogram: true })';

@@ -93,6 +93,8 @@ export interface EmulationGraph {
   graph: Graph;
   /** Integer home name of every quantized float tensor. */
   intNames: Map<string, string>;
+  /** Float tensors that exist in float in the emulation (graph inputs and outputs, float layers, dequantized views). */
+  floatNames: ReadonlySet<string>;
 }
 
 /** Builds the emulation graph of `plan` over the float graph it was planned on. */
@@ -103,7 +105,6 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
   g.inputs = src.inputs.map((i) => ({ ...i, shape: i.shape?.slice() }));
   g.outputs = src.outputs.map((o) => ({ ...o, dtype: 'float32', shape: o.shape?.slice() }));
   for (const [k, t] of src.initializers) g.initializers.set(k, t);
-  const producers = src.producers();
   const floatAvail = new Set<string>(src.inputs.map((i) => i.name));
   const intAvail = new Set<string>();
   const conversions = new Map<string, string>();
@@ -261,9 +262,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
       const attrs = qbinaryAttrs(profile, op.toLowerCase() as 'add', qa, qb, outQ);
       if (!attrs) throw new NpuqError('UNSUPPORTED', `${node.describe()}: eltwise style ${profile.eltwise.style} is not emulated`);
       const clamp = nq.activation ? fusedClampRange({ dtype: outQ.dtype, scale: outQ.scale[0], zeroPoint: outQ.zeroPoint[0], qmin: outQ.qmin, qmax: outQ.qmax }, nq.activation, profile.rounding.input) : undefined;
-      const all: Record<string, Attribute> = { ...quantAttrs(outQ, clamp) };
-      for (const [k, v] of Object.entries(attrs)) all[k] = typeof v === 'string' ? str(v) : Number.isInteger(v) && !k.endsWith('_scale') ? int(v) : { kind: 'float', value: v };
-      emit(node.name, 'QBinary', [a, b], [intName(outName)], all, NPUQ_DOMAIN);
+      emit(node.name, 'QBinary', [a, b], [intName(outName)], { ...quantAttrs(outQ, clamp), ...attrs }, NPUQ_DOMAIN);
       markInt(outName);
       continue;
     }
@@ -311,7 +310,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
   g.sortTopologically();
   const intNames = new Map<string, string>();
   for (const t of plan.tensors.keys()) if (intAvail.has(t)) intNames.set(t, intName(t));
-  return { graph: g, intNames };
+  return { graph: g, intNames, floatNames: floatAvail };
 
   /** A node computed in float: dequantized inputs (in its precision), float op, quantized outputs. */
   function emitFloat(node: Node, nq: NodeQuant): void {
@@ -325,7 +324,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
         return init(`${t}::f16`, roundTensorFloat16(src.initializers.get(t)!));
       }
       let f: string;
-      if (integerOut && plan.tensors.has(t) && plan.tensors.get(t)!.dtype !== nq.precision && !producers.get(t)?.opType.startsWith('Q')) {
+      if (integerOut && plan.tensors.has(t) && plan.tensors.get(t)!.dtype !== nq.precision) {
         const view = viewQuant(profile, home(t), nq.precision as QuantDType);
         f = `${getInt(t, view)}::f`;
         if (!floatAvail.has(f)) { dequantizeNode(getInt(t, view), view, f); floatAvail.add(f); }

@@ -93,7 +93,8 @@ export async function calibrationStatistics(model: Model, options: QuantizeOptio
       throw new TypeError(`Expected a path, a Dataset or an iterable of feeds for options.data but received ${typeof options.data}`);
     }
     const method = options.method ?? defaultMethod(profile);
-    const histogram = method !== 'minmax' && method !== 'ema' || Object.values(options.perTensorMethod ?? {}).some((m) => m !== 'minmax' && m !== 'ema');
+    const needsHistogram = (m: CalibrationMethod) => m !== 'minmax' && m !== 'ema';
+    const histogram = needsHistogram(method) || Object.values(options.perTensorMethod ?? {}).some(needsHistogram);
     return await collectStatistics(session, batches, {
       histogram, bins: options.bins ?? profile.calibration.bins,
       emaMomentum: profile.calibration.movingAverage || 0.01,

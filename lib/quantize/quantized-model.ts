@@ -3,8 +3,7 @@
  * quantizes it. `run` executes the bit-exact emulation of the chip in the native engine, `runFloat`
  * the float model; `quantParams`, `toQdq` and `save` write what other tools read.
  */
-import type { Graph, Model } from '../ir/graph';
-import { Model as ModelClass } from '../ir/graph';
+import { Model, type Graph } from '../ir/graph';
 import { Tensor } from '../ir/tensor';
 import { Session, type SessionOptions } from '../runtime/session';
 import { buildEmulationGraph, type EmulationGraph } from './emulate';
@@ -46,7 +45,7 @@ export class QuantizedModel {
 
   /** The emulation graph as a model (for inspection; it uses npuquant-domain ops). */
   emulationModel(): Model {
-    const m = new ModelClass(this.emulation.graph);
+    const m = new Model(this.emulation.graph);
     m.irVersion = this.model.irVersion;
     return m;
   }
@@ -59,11 +58,21 @@ export class QuantizedModel {
     this.qSession ??= Session.create(this.emulationModel(), { ...this.sessionOptions, fuse: false });
     const s = await this.qSession;
     const names = options.outputs ?? this.graph.outputs.map((o) => o.name);
-    const want = names.map((n) => (options.integer || !this.emulationHasFloat(n) ? this.emulation.intNames.get(n) ?? n : n));
+    const { intNames, floatNames } = this.emulation;
+    const want = names.map((n) => (options.integer || !floatNames.has(n) ? intNames.get(n) ?? n : n));
     const res = await s.run(feeds, { outputs: want });
     const out: Record<string, Tensor> = {};
     names.forEach((n, i) => {
-      out[n] = res[want[i]];
+      const t = res[want[i]];
+      const q = this.plan.tensors.get(n);
+      // A quantized tensor with no float view in the emulation: dequantize it here, in float32 as
+      // DequantizeLinear does.
+      if (!options.integer && want[i] !== n && q) {
+        const s0 = q.scale[0], z0 = q.zeroPoint[0];
+        out[n] = new Tensor('float32', t.shape, Float32Array.from(t.data as ArrayLike<number>, (v) => Math.fround((v - z0) * s0)));
+      } else {
+        out[n] = t;
+      }
     });
     return out;
   }
@@ -83,10 +92,5 @@ export class QuantizedModel {
   async dispose(): Promise<void> {
     for (const p of [this.qSession, this.fSession]) if (p) (await p.catch(() => undefined))?.dispose();
     this.qSession = this.fSession = undefined;
-  }
-
-  private emulationHasFloat(name: string): boolean {
-    const g = this.emulation.graph;
-    return g.outputs.some((o) => o.name === name) || g.nodes.some((n) => n.outputs.includes(name));
   }
 }

@@ -5,28 +5,32 @@
  * TFLite's fixed-point ADD/SUB/MUL with the multipliers its Prepare() derives (kernels/add.cc,
  * sub.cc, mul.cc); mirrors native qbinary_params_tflite.
  */
+import type { Attribute } from '../../ir/graph';
 import { quantizeMultiplier } from '../rounding';
 import type { ChipProfile } from '../profile';
 import type { TensorQuant } from './types';
 
-type Attrs = Record<string, number | string>;
+type Attrs = Record<string, Attribute>;
+const int = (value: number): Attribute => ({ kind: 'int', value });
+const float = (value: number): Attribute => ({ kind: 'float', value });
+const str = (value: string): Attribute => ({ kind: 'string', value });
 
-/** QBinary attributes, or undefined when the profile's style has no emulation. */
+/** QBinary attributes (as node attributes), or undefined when the profile's style has no emulation. */
 export function qbinaryAttrs(
   profile: ChipProfile, op: 'add' | 'sub' | 'mul', a: TensorQuant, b: TensorQuant, out: TensorQuant,
 ): Attrs | undefined {
   const sa = a.scale[0], sb = b.scale[0], so = out.scale[0];
-  const common: Attrs = { op, a_zp: a.zeroPoint[0], b_zp: b.zeroPoint[0], out_zp: out.zeroPoint[0], round: profile.rounding.requant };
+  const common: Attrs = { op: str(op), a_zp: int(a.zeroPoint[0]), b_zp: int(b.zeroPoint[0]), out_zp: int(out.zeroPoint[0]), round: str(profile.rounding.requant) };
   const style = profile.eltwise.style;
   if (style === 'float') {
     return op === 'mul'
-      ? { ...common, method: 'float_scale', out_scale: Math.fround(Math.fround(sa * sb) / so) }
-      : { ...common, method: 'float_scale', a_scale: sa, b_scale: sb, out_scale: so };
+      ? { ...common, method: str('float_scale'), out_scale: float(Math.fround(Math.fround(sa * sb) / so)) }
+      : { ...common, method: str('float_scale'), a_scale: float(sa), b_scale: float(sb), out_scale: float(so) };
   }
   if (style !== 'tflite') return undefined;
   if (op === 'mul') {
     const m = quantizeMultiplier((sa * sb) / so);
-    return { ...common, method: 'fixed_point_double', out_multiplier: m.multiplier, out_shift: m.shift };
+    return { ...common, method: str('fixed_point_double'), out_multiplier: int(m.multiplier), out_shift: int(m.shift) };
   }
   const wide = [a, b, out].some((q) => q.dtype.endsWith('16'));
   const leftShift = wide ? 15 : 20;
@@ -44,8 +48,8 @@ export function qbinaryAttrs(
   }
   const ma = quantizeMultiplier(ra), mb = quantizeMultiplier(rb), mo = quantizeMultiplier(ro);
   return {
-    ...common, method: 'fixed_point_double', left_shift: leftShift,
-    a_multiplier: ma.multiplier, a_shift: ma.shift, b_multiplier: mb.multiplier, b_shift: mb.shift,
-    out_multiplier: mo.multiplier, out_shift: mo.shift,
+    ...common, method: str('fixed_point_double'), left_shift: int(leftShift),
+    a_multiplier: int(ma.multiplier), a_shift: int(ma.shift), b_multiplier: int(mb.multiplier), b_shift: int(mb.shift),
+    out_multiplier: int(mo.multiplier), out_shift: int(mo.shift),
   };
 }
