@@ -13,7 +13,11 @@ export type ErrorCode =
   | 'INVALID_DATA'       // a data file (npy, image, list) is malformed
   | 'NATIVE_LOAD'        // the native addon could not be loaded
   | 'NATIVE'             // the native engine reported an error
-  | 'DISPOSED';          // a session was used after dispose()
+  | 'DISPOSED'           // a session was used after dispose()
+  | 'BAD_CONFIG'         // a hybrid quantization config file is malformed (syntax, types, unknown keys)
+  | 'UNKNOWN_LAYER'      // a config names a layer (node) the model does not have
+  | 'UNKNOWN_TENSOR'     // a config names a tensor the model does not have
+  | 'UNSUPPORTED_PRECISION'; // a precision the target or the file format cannot express
 
 export class NpuqError extends Error {
   readonly code: ErrorCode;

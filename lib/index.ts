@@ -19,8 +19,20 @@ export {
 export { capabilities } from './capabilities';
 export { getProfile, listProfiles, defineProfile, buildLut, type ChipProfile } from './quantize';
 export { quantize, saveQuantized, loadQuantized, type QuantizeOptions } from './quantize/quantize';
+export {
+  crossLayerEqualization, CLE_PASS, smoothQuant, applySmoothQuant, correctBiases, adaRound,
+  type CleOptions, type SmoothQuantOptions, type BiasCorrectionMode, type AdaRoundOptions, type PtqOptions, type PtqStep,
+} from './ptq';
 export { QuantizedModel, type QuantizedRunOptions } from './quantize/quantized-model';
 export type { QuantPlan, NodeQuant, TensorQuant, QuantOverrides } from './quantize/plan/types';
 export { toQdqModel } from './export/qdq';
 export { collectStatistics, type TensorStats, type ObserveOptions } from './calibrate/observe';
 export { calibrateRange, calibrateRanges, calibrateThreshold, autoTuneThreshold, CALIBRATION_METHODS, type CalibrationMethod } from './calibrate/methods';
+export {
+  writeReports, reportFileName, renderJson, renderTxt, renderMd, renderCsv, renderHtml, REPORT_FORMATS, compareArrays,
+  type ReportFormat, type WriteReportsOptions, type CompareOptions, type CompareResult, type CompareFailure,
+} from './report';
+export { analyze, type AnalyzeOptions } from './analyze/analyze';
+export { DEFAULT_THRESHOLDS, THRESHOLD_MEANING } from './analyze/guidance';
+export type { Analysis, LayerAnalysis, OutputAnalysis, ErrorMetrics, Thresholds, Suggestion, Flag, WeightStats, OutlierRow } from './analyze/types';
+export * as hybrid from './hybrid/index';

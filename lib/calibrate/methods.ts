@@ -89,7 +89,8 @@ export type RangesOptions = MethodOptions & {
 
 /**
  * Ranges of every tensor: the global `method`, or `opts.perTensor[name]` where given. `auto` is not
- * accepted here (it needs a model evaluation per tensor): use {@link autoTuneThreshold}.
+ * accepted here (it needs a model evaluation per tensor): use {@link autoTuneThreshold}, or quantize()
+ * with method `auto` (lib/quantize/auto-ranges.ts), which scores candidates on the emulated model.
  * @throws NpuqError INVALID_ARGUMENT naming the closest existing tensors for unknown names in
  *   `perTensor`, and for the errors of {@link calibrateRange}.
  */

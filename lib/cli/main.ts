@@ -4,6 +4,12 @@
  * a non-zero exit code and a one-line reason on stderr.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './commands/analyze';
+import { registerBench } from './commands/bench';
+import { registerCompare } from './commands/compare';
+import { registerCompareModels } from './commands/compare-models';
+import { registerHybrid } from './commands/hybrid';
+import { registerExport } from './commands/export';
 import { registerInspect } from './commands/inspect';
 import { registerOptimize } from './commands/optimize';
 import { registerQuantize } from './commands/quantize';
@@ -21,6 +27,12 @@ export function buildProgram(): Command {
   registerRun(program);
   registerOptimize(program);
   registerQuantize(program);
+  registerAnalyze(program);
+  registerHybrid(program);
+  registerCompareModels(program);
+  registerCompare(program);
+  registerExport(program);
+  registerBench(program);
   return program;
 }
 
@@ -28,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may end with a non-zero code of its own (inspect, compare: 2).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help / --version exit with code 0; usage errors were already printed by commander.

@@ -43,7 +43,7 @@ export interface Dataset {
 const READ_CONCURRENCY = 4;
 
 /** mulberry32: a small, fast PRNG of 32-bit state; returns numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

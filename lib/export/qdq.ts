@@ -68,7 +68,9 @@ export function toQdqModel(qm: QuantizedModel): Model {
     g.initializers.set(s, new Tensor('float32', per ? [q.scale.length] : [], Float32Array.from(q.scale)));
     g.initializers.set(z, intTensor(q.dtype, per ? [q.zeroPoint.length] : [], q.zeroPoint));
     const out = `${t}_DequantizeLinear_Output`;
-    const dn = new Node(`${t}_DequantizeLinear`, 'DequantizeLinear', [qn, s, z], [out]);
+    const domain = wide(q) ? 'com.microsoft' : '';
+    if (domain) g.opsets.set('com.microsoft', 1);
+    const dn = new Node(`${t}_DequantizeLinear`, 'DequantizeLinear', [qn, s, z], [out], domain);
     if (axis !== undefined && per) dn.attrs.set('axis', { kind: 'int', value: axis });
     g.nodes.push(dn);
     return out;
@@ -89,8 +91,16 @@ export function toQdqModel(qm: QuantizedModel): Model {
       replaced.add(w.tensor);
       if (nq.bias) {
         const bq: TensorQuant = { dtype: 'int32' as never, scale: nq.bias.scale, zeroPoint: nq.bias.scale.map(() => 0), qmin: 0, qmax: 0 };
-        if (nq.bias.dtype !== 'int32') throw new NpuqError('UNSUPPORTED', `QDQ export of ${nq.bias.dtype} biases (${node.describe()}) is not supported`);
-        inputs[2] = constQdq(nq.bias.tensor, bq, [nq.bias.values.length], nq.bias.values, 0);
+        if (nq.bias.dtype === 'int32') {
+          inputs[2] = constQdq(nq.bias.tensor, bq, [nq.bias.values.length], nq.bias.values, 0);
+        } else {
+          // A 64-bit accumulator bias (16-bit layers) has no QDQ form (DequantizeLinear takes int32 at
+          // most): it is written dequantized, in float32, which is what DequantizeLinear would give.
+          const b = nq.bias;
+          const name = `${b.tensor}_dequantized`;
+          g.initializers.set(name, new Tensor('float32', [b.values.length], Float32Array.from(b.values, (v, c) => Math.fround(v * (b.scale.length > 1 ? b.scale[c] : b.scale[0])))));
+          inputs[2] = name;
+        }
         replaced.add(nq.bias.tensor);
       }
     }

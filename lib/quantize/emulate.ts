@@ -162,7 +162,8 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     if (h && (intAvail.has(t) || !floatAvail.has(t))) {
       // Requantize between quantizations: float QDQ semantics, or the chip's integer requant.
       if (profile.requant.method === 'float_scale' || profile.eltwise.style === 'float') {
-        const f = `${name}::f`;
+        // (`::src`, not `::f`: emitFloat names the dequantized view of the converted integers `::f`.)
+        const f = `${name}::src`;
         dequantizeNode(ensureHome(t), h, f);
         quantizeNode(f, want, name);
       } else {

@@ -18,7 +18,7 @@
  */
 import { NpuqError } from '../errors';
 import { resolveWeightSpec } from './define';
-import type { ActivationDType, BiasDType, ChipProfile, RoundingMode, ScaleSpec, SymmetricScale, WeightDType } from './profile';
+import type { ActivationDType, BiasDType, ChipProfile, RoundingMode, ScaleSpec, SymmetricScale, WeightDType, WeightSpec } from './profile';
 import { fitMultiplierWeightScale, fitShiftWeightScale } from './requant-params';
 import { frexp, roundMode } from './rounding';
 
@@ -50,6 +50,12 @@ export interface RoleSpec {
   unsignedWhenNonNegative?: boolean;
   /** See WeightSpec.reduceRange. Default false. */
   reduceRange?: boolean;
+  /**
+   * Bits of the integer range when narrower than the type (low-bit weights in 8-bit containers,
+   * quantize()'s `weightBits`): int8 with 4 bits is [-8, 7] ([-7, 7] narrow), uint8 [0, 15].
+   * Replaces reduceRange. Default: the type's bits.
+   */
+  bits?: number;
 }
 
 /** Quantization parameters of one tensor (or one channel). */
@@ -88,11 +94,12 @@ export function isSigned(d: QuantDType): boolean {
 
 /**
  * The integer range of a type: full (`int8` -128..127), narrow (signed ±qmax), or onnxruntime's
- * reduce_range (int8 [-64, 64], uint8 [0, 127]; 16-bit types unaffected).
+ * reduce_range (int8 [-64, 64], uint8 [0, 127]; 16-bit types unaffected). `bits` narrows it to that
+ * many bits (never wider than the type) and replaces reduce_range.
  */
-export function integerRange(d: QuantDType, opts: { narrow?: boolean; reduceRange?: boolean } = {}): IntRange {
-  const bits = dtypeBits(d);
-  if (opts.reduceRange && bits === 8) return isSigned(d) ? { qmin: -64, qmax: 64 } : { qmin: 0, qmax: 127 };
+export function integerRange(d: QuantDType, opts: { narrow?: boolean; reduceRange?: boolean; bits?: number } = {}): IntRange {
+  const bits = opts.bits !== undefined ? Math.min(opts.bits, dtypeBits(d)) : dtypeBits(d);
+  if (opts.reduceRange && opts.bits === undefined && bits === 8) return isSigned(d) ? { qmin: -64, qmax: 64 } : { qmin: 0, qmax: 127 };
   if (!isSigned(d)) return { qmin: 0, qmax: 2 ** bits - 1 };
   const qmax = 2 ** (bits - 1) - 1;
   return { qmin: opts.narrow ? -qmax : -qmax - 1, qmax };
@@ -139,12 +146,12 @@ export function computeQuantParams(range: FloatRange, spec: RoleSpec, zeroPointR
   const switched = spec.symmetric && (spec.unsignedWhenNonNegative ?? false) && isSigned(dtype) && min >= 0;
   if (switched) dtype = unsignedOf(dtype);
   const narrow = spec.symmetric && spec.narrowRange && isSigned(dtype);
-  const { qmin, qmax } = integerRange(dtype, { narrow, reduceRange: spec.reduceRange ?? false });
+  const { qmin, qmax } = integerRange(dtype, { narrow, reduceRange: spec.reduceRange ?? false, bits: spec.bits });
 
   if (s.kind === 'dfp') {
-    const bits = dtypeBits(dtype);
+    const bits = spec.bits !== undefined ? Math.min(spec.bits, dtypeBits(dtype)) : dtypeBits(dtype);
     const fl = absmax === 0 ? bits - 1 : bits - 1 - ceilLog2(absmax);
-    const full = integerRange(dtype);
+    const full = integerRange(dtype, { bits: spec.bits });
     return { dtype, scale: 2 ** -fl, zeroPoint: 0, qmin: full.qmin, qmax: full.qmax, exponent: -fl };
   }
 
@@ -203,10 +210,15 @@ export interface RequantContext {
  * @param opType ONNX op type (selects `weights.byOp`).
  * @param ranges Per-output-channel ranges (or a single range).
  * @param ctx Input and output scales, required when the profile fits weights to the requant.
+ * @param bits Bits of the weights' integer range when narrower than their type (see RoleSpec.bits). Default: the type's.
  */
-export function weightParams(p: ChipProfile, opType: string, ranges: readonly FloatRange[], ctx?: RequantContext): QuantParams[] {
+export function weightParams(p: ChipProfile, opType: string, ranges: readonly FloatRange[], ctx?: RequantContext, bits?: number): QuantParams[] {
   if (ranges.length === 0) bad('Expected at least one weight range but received none');
-  const w = resolveWeightSpec(p, opType);
+  const w: Omit<WeightSpec, 'byOp'> & { bits?: number } = resolveWeightSpec(p, opType);
+  if (bits !== undefined && bits < dtypeBits(w.dtype)) {
+    if (w.fitToRequant !== 'none') bad(`${bits}-bit weights are not available for profile ${p.name}: it fits ${opType} weights to the requant (${w.fitToRequant})`);
+    w.bits = bits;
+  }
   const perChannel = w.granularity === 'per_channel';
   const merged = perChannel ? ranges : [{ min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) }];
   if (w.fitToRequant === 'none') return merged.map((r) => computeQuantParams(r, w, p.rounding.zeroPoint));

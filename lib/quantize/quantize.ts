@@ -7,9 +7,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { calibrateRanges, type CalibrationMethod, type MethodOptions } from '../calibrate/methods';
+import { type CalibrationMethod, type MethodOptions } from '../calibrate/methods';
 import { collectStatistics, type TensorStats } from '../calibrate/observe';
-import { openDataset, type Dataset, type DatasetOptions } from '../data/dataset';
+import type { Dataset, DatasetOptions } from '../data/dataset';
+import { openFeeds } from '../data/feeds';
 import { NpuqError } from '../errors';
 import { Model } from '../ir/graph';
 import type { Tensor } from '../ir/tensor';
@@ -17,6 +18,9 @@ import { loadModel, saveModel } from '../io/onnx';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
 import { Session } from '../runtime/session';
 import { toQdqModel } from '../export/qdq';
+import { calibrateModelRanges, type AutoRangeOptions } from './auto-ranges';
+import { applyFloatPtq, applyPlanPtq, type PtqOptions } from '../ptq/apply';
+import { restoreSavedIntegers, weightBitsOf } from '../ptq/replay';
 import { parseQuantParams } from './params-json';
 import { decideExecutions } from './plan/executions';
 import { planQuantization, withGranularity } from './plan/planner';
@@ -27,7 +31,7 @@ import { getProfile } from './targets/index';
 
 type Feeds = Record<string, Tensor>;
 
-export interface QuantizeOptions extends DatasetOptions, MethodOptions {
+export interface QuantizeOptions extends DatasetOptions, MethodOptions, AutoRangeOptions, PtqOptions {
   /** Chip profile or its name (see listProfiles()). Required. */
   target: string | ChipProfile;
   /**
@@ -68,30 +72,11 @@ function resolveProfile(target: unknown): ChipProfile {
   throw new TypeError(`Expected a profile name or a ChipProfile for options.target but received ${typeof target}`);
 }
 
-function isDataset(d: unknown): d is Dataset {
-  return typeof d === 'object' && d !== null && typeof (d as Dataset).batches === 'function' && typeof (d as Dataset).size === 'number';
-}
-
 /** Calibration statistics of every activation of `model` over `data` (one float pass, observers in the engine). */
 export async function calibrationStatistics(model: Model, options: QuantizeOptions, profile: ChipProfile): Promise<Map<string, TensorStats>> {
   const session = await Session.create(model, { threads: options.threads, fuse: false });
   try {
-    const batchSize = options.batchSize ?? 16;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected a positive integer for options.batchSize but received ${batchSize}`);
-    let batches: Iterable<Feeds> | AsyncIterable<Feeds>;
-    let total: number | undefined;
-    if (typeof options.data === 'string' || Array.isArray(options.data)) {
-      const ds = await openDataset(options.data as string | string[], model.graph.inputs, options);
-      total = ds.size;
-      batches = ds.batches(batchSize);
-    } else if (isDataset(options.data)) {
-      total = options.data.size;
-      batches = options.data.batches(batchSize);
-    } else if (options.data && (Symbol.asyncIterator in Object(options.data) || Symbol.iterator in Object(options.data))) {
-      batches = options.data as Iterable<Feeds>;
-    } else {
-      throw new TypeError(`Expected a path, a Dataset or an iterable of feeds for options.data but received ${typeof options.data}`);
-    }
+    const { batches, total } = await openFeeds(options.data, model.graph.inputs, options, options.batchSize ?? 16);
     const method = options.method ?? defaultMethod(profile);
     const needsHistogram = (m: CalibrationMethod) => m !== 'minmax' && m !== 'ema';
     const histogram = needsHistogram(method) || Object.values(options.perTensorMethod ?? {}).some(needsHistogram);
@@ -119,16 +104,26 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
   if (options.data === undefined) throw new TypeError('Expected calibration data for options.data but received undefined');
   const float = typeof model === 'string' ? await loadModel(model) : model;
   const m = optimizedForQuantization(float);
+  // CLE and SmoothQuant rewrite the float graph before calibration (lib/ptq).
+  const ptq = await applyFloatPtq(m, options);
+  if (ptq.data !== options.data) options = { ...options, data: ptq.data };
   const stats = await calibrationStatistics(m, options, profile);
   const method = options.method ?? defaultMethod(profile);
-  if (method === 'auto') throw new NpuqError('UNSUPPORTED', "method 'auto' (threshold search against the output error) is not available in quantize() yet; use kl, mse or percentile");
   // Graph outputs keep their whole range unless a method is given for them: a clipping method cuts
   // the top logits to one value, and then the ranking (top-1/top-5) is lost.
   const perTensor: Record<string, CalibrationMethod> = {};
   for (const o of m.graph.outputs) if (stats.has(o.name)) perTensor[o.name] = method === 'ema' ? 'ema' : 'minmax';
-  const ranges = calibrateRanges(stats, method, { ...options, perTensor: { ...perTensor, ...options.perTensorMethod } });
-  const plan = planQuantization(m.graph, profile, ranges, { perChannel: options.perChannel, overrides: options.overrides });
-  return new QuantizedModel(m, profile, plan, { threads: options.threads });
+  // Method 'auto' plans and runs the model per candidate threshold: with the same plan options as below.
+  const ranges = await calibrateModelRanges(stats, method, {
+    ...options, perTensor: { ...perTensor, ...options.perTensorMethod }, model: m, profile,
+    plan: (r) => planQuantization(m.graph, profile, r, { perChannel: options.perChannel, overrides: options.overrides, weightBits: options.weightBits }),
+  });
+  const plan = planQuantization(m.graph, profile, ranges, { perChannel: options.perChannel, overrides: options.overrides, weightBits: options.weightBits });
+  // AdaRound and bias correction change the plan's integers (lib/ptq).
+  await applyPlanPtq(m, profile, plan, ptq, options);
+  const qm = new QuantizedModel(m, profile, plan, { threads: options.threads });
+  qm.calibration = { method };
+  return qm;
 }
 
 /** Writes model.qdq.onnx, quant_params.json and model.float.onnx into `dir`. */
@@ -169,7 +164,12 @@ export async function loadQuantized(dir: string, options: { threads?: number } =
   const defaults = decideExecutions(m.graph, withGranularity(profile, undefined), () => true);
   const precision: Record<string, Precision> = {};
   for (const [name, p] of Object.entries(replay.precision)) if (defaults.get(name)?.precision !== p) precision[name] = p;
-  const plan = planQuantization(m.graph, profile, replay.ranges, { overrides: { precision }, fixedTensors: replay.tensors, perChannel: perChannelOf(json) });
+  const plan = planQuantization(m.graph, profile, replay.ranges, {
+    overrides: { precision }, fixedTensors: replay.tensors, perChannel: perChannelOf(json), weightBits: weightBitsOf(json),
+  });
+  // Integers that planning does not reproduce (AdaRound, bias correction) are read from the QDQ model.
+  const qdqFile = path.join(dir, 'model.qdq.onnx');
+  if (fs.existsSync(qdqFile)) restoreSavedIntegers(plan, await loadModel(qdqFile), qdqFile);
   return new QuantizedModel(m, profile, plan, options);
 }
 

@@ -24,6 +24,8 @@ export class QuantizedModel {
   private emu?: EmulationGraph;
   private qSession?: Promise<Session>;
   private fSession?: Promise<Session>;
+  /** How the ranges were calibrated (set by quantize(); undefined for a plan replayed from parameters). */
+  calibration?: { method: string };
 
   /**
    * @param model The float model the plan was made for (optimized: BatchNormalization folded).

@@ -326,6 +326,7 @@ const NPUQ_LOWER: Readonly<Record<string, LowerFn>> = {
   Requantize: (c) => ({ op: 'Requantize', attrs: passThrough(c) }),
   RoundFloat16: (c) => ({ op: 'RoundFloat16', attrs: passThrough(c) }),
   RoundBFloat16: (c) => ({ op: 'RoundBFloat16', attrs: passThrough(c) }),
+  ErrorStats: (c) => ({ op: 'ErrorStats', attrs: passThrough(c) }),
 };
 
 export const LOWER: Readonly<Record<string, LowerFn>> = {

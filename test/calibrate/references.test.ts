@@ -8,6 +8,7 @@
  *   normal density and by quantizing every sample.
  */
 import { calibrateThreshold, klDivergences, percentileFromHistogram } from '../../lib/calibrate/methods';
+import { spreadPointMasses } from '../../lib/calibrate/kl';
 import { gaussian, rng, statsOf } from './helpers';
 
 // Globals are slow to look up inside jest's vm context: bind the ones the long loops use.
@@ -163,6 +164,9 @@ describe('KL against a literal port of pytorch-quantization _compute_amax_entrop
       // Enough finite candidates for the comparison to mean something (the rest are +Infinity in both:
       // an empty last bin with values beyond it).
       expect(finite).toBeGreaterThanOrEqual(50);
+      // No point mass to spread and no candidate clipping half the values wins, so the guarded
+      // search of calibrateThreshold (kl.ts) gives the reference threshold.
+      expect(spreadPointMasses(Float64Array.from(h.counts, (v, j) => (j === 0 ? h.counts[1] : v)), Math.floor(c.bins / (2 * T)))).toBe(0);
       const t = calibrateThreshold(stats, 'kl', { klTargetBins: T, klStride: c.stride });
       expect(t).toBeCloseTo(ref.amax, 12);
       // The search found an interior optimum on these heavy-tailed histograms (it clips).

@@ -49,14 +49,11 @@ function argmaxRows(data, rows, cols) {
 /**
  * Quantization of the bundled model through the installed package: quantize() for onnxruntime-rr with
  * the 8 bundled samples as calibration data, the emulated int8 model must still predict the labels,
- * and saveQuantized() must write its folder. analyze() is not in the package yet: as soon as it is
- * exported this check fails, so the smoke test cannot silently stay behind the API.
+ * saveQuantized() must write its folder, and analyze() must compare every layer and write the reports.
  */
 async function quantizeAndAnalyze(npuquant, example, x, expected) {
-  if (typeof npuquant.analyze === 'function') {
-    throw new Error('the package now exports analyze(): extend quantizeAndAnalyze() in test/install/smoke.js to analyse the quantized model');
-  }
-  const qm = await npuquant.quantize(path.join(example, 'digits_cnn.onnx'), { target: 'onnxruntime-rr', data: path.join(example, 'digits_8.npy') });
+  const data = path.join(example, 'digits_8.npy');
+  const qm = await npuquant.quantize(path.join(example, 'digits_cnn.onnx'), { target: 'onnxruntime-rr', data });
   try {
     const { logits } = await qm.run({ input: x });
     const pred = argmaxRows(logits.data, 8, 10);
@@ -64,7 +61,12 @@ async function quantizeAndAnalyze(npuquant, example, x, expected) {
     const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'npuq-smoke-'));
     const files = await npuquant.saveQuantized(qm, dir);
     assert(files.every((f) => fs.existsSync(f)), `saveQuantized wrote ${files.join(', ')}`);
-    return `int8 predicts ${pred.join(',')}; wrote ${files.map((f) => path.basename(f)).join(', ')} (analyze() not in the package yet)`;
+    const a = await npuquant.analyze(path.join(example, 'digits_cnn.onnx'), qm, { data });
+    assert(a.samples === 8 && a.layers.length > 0, `analyze() compared ${a.layers.length} layers on ${a.samples} samples`);
+    assert(a.outputs[0].cosine > 0.99 && a.outputs[0].top1_agreement === 1, `analyze(): output cosine ${a.outputs[0].cosine}, top-1 agreement ${a.outputs[0].top1_agreement}`);
+    const reports = npuquant.writeReports(a, path.join(dir, 'report'));
+    assert(reports.length === 5 && reports.every((f) => fs.existsSync(f)), `writeReports wrote ${reports.join(', ')}`);
+    return `int8 predicts ${pred.join(',')}; wrote ${files.map((f) => path.basename(f)).join(', ')}; analysed ${a.layers.length} layers (output cosine ${a.outputs[0].cosine.toFixed(5)})`;
   } finally {
     await qm.dispose();
   }

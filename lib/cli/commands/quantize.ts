@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/options';
 import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
-import { quantize, saveQuantized } from '../../quantize/quantize';
+import { quantize, saveQuantized, type QuantizeOptions } from '../../quantize/quantize';
 import { progressBar } from '../progress';
 
 interface QuantizeCliOptions {
@@ -17,6 +17,40 @@ interface QuantizeCliOptions {
   seed?: number;
   threads?: number;
   config?: string;
+  cle?: boolean;
+  biasCorrection?: string;
+  smoothQuant?: boolean | string;
+  adaround?: boolean | string;
+  weightBits?: string;
+}
+
+/** quantize() PTQ options from the CLI flags (lib/ptq); throws INVALID_ARGUMENT naming a bad flag value. */
+function ptqOptions(opts: QuantizeCliOptions): Pick<QuantizeOptions, 'cle' | 'biasCorrection' | 'smoothQuant' | 'adaRound' | 'weightBits'> {
+  const bad = (flag: string, want: string, got: unknown): never => {
+    throw new NpuqError('INVALID_ARGUMENT', `Expected ${want} for ${flag} but received "${String(got)}"`);
+  };
+  const out: ReturnType<typeof ptqOptions> = {};
+  if (opts.cle) out.cle = true;
+  if (opts.biasCorrection !== undefined) {
+    if (opts.biasCorrection !== 'analytic' && opts.biasCorrection !== 'empirical') bad('--bias-correction', 'analytic or empirical', opts.biasCorrection);
+    out.biasCorrection = opts.biasCorrection as 'analytic' | 'empirical';
+  }
+  if (opts.smoothQuant !== undefined) {
+    const alpha = opts.smoothQuant === true ? 0.5 : Number(opts.smoothQuant);
+    if (!(alpha >= 0 && alpha <= 1)) bad('--smooth-quant', 'an alpha in [0, 1]', opts.smoothQuant);
+    out.smoothQuant = { alpha };
+  }
+  if (opts.adaround !== undefined) {
+    const iterations = opts.adaround === true ? undefined : Number(opts.adaround);
+    if (iterations !== undefined && !(Number.isInteger(iterations) && iterations > 0)) bad('--adaround', 'a positive number of iterations', opts.adaround);
+    out.adaRound = iterations === undefined ? {} : { iterations };
+  }
+  if (opts.weightBits !== undefined) {
+    const bits = Number(opts.weightBits);
+    if (!(Number.isInteger(bits) && bits >= 2 && bits <= 8)) bad('--weight-bits', 'an integer from 2 to 8', opts.weightBits);
+    out.weightBits = bits;
+  }
+  return out;
 }
 
 export function registerQuantize(program: Command): void {
@@ -27,7 +61,7 @@ export function registerQuantize(program: Command): void {
     .requiredOption('--target <profile>', 'chip profile (npuquant inspect --profiles lists them)')
     .requiredOption('--data <path>', 'calibration data: image folder, list file (one per input, repeatable) or a .npy batch', (v: string, p: string[]) => [...p, v], [])
     .requiredOption('--out <dir>', 'output folder')
-    .option('--method <m>', `calibration method: ${CALIBRATION_METHODS.filter((m) => m !== 'auto').join(', ')} (default: the profile's)`)
+    .option('--method <m>', `calibration method: ${CALIBRATION_METHODS.join(', ')} (default: the profile's)`)
     .option('--per-channel', 'per-channel weights (default: the profile\'s granularity)')
     .option('--per-tensor', 'per-tensor weights')
     .option('--input-config <file.json>', 'image preprocessing (size, colorFormat, mean, std, layout, resize)')
@@ -36,6 +70,11 @@ export function registerQuantize(program: Command): void {
     .option('--seed <n>', 'shuffle the samples with this seed', (v) => Number(v))
     .option('--threads <n>', 'engine threads', (v) => Number(v))
     .option('--config <file.yaml>', 'hybrid quantization config (custom_quantize_layers)')
+    .option('--cle', 'cross-layer equalization of Conv/Gemm pairs before calibration (float-exact)')
+    .option('--bias-correction <mode>', 'correct the integer biases after planning: analytic or empirical')
+    .option('--smooth-quant [alpha]', 'SmoothQuant: migrate activation outliers into the next weights (alpha default 0.5)')
+    .option('--adaround [iterations]', 'AdaRound: learn the rounding of the weights per layer (default 500 iterations per layer, 30 s per model)')
+    .option('--weight-bits <n>', 'bits of the weights\' integer range, 2 to 8 (default: the profile\'s)')
     .action(async (modelPath: string, opts: QuantizeCliOptions & { perTensor?: boolean }) => {
       if (opts.config) throw new NpuqError('UNSUPPORTED', '--config (hybrid quantization configs) is not available yet; quantize without it');
       if (opts.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) {
@@ -43,6 +82,7 @@ export function registerQuantize(program: Command): void {
       }
       if (opts.perChannel && opts.perTensor) throw new NpuqError('INVALID_ARGUMENT', 'pass either --per-channel or --per-tensor, not both');
       const bar = progressBar('calibrating');
+      const ptqLines: string[] = [];
       try {
         const qm = await quantize(modelPath, {
           target: opts.target,
@@ -55,6 +95,8 @@ export function registerQuantize(program: Command): void {
           shuffleSeed: opts.seed,
           threads: opts.threads,
           onProgress: bar.update,
+          ...ptqOptions(opts),
+          onPtqStep: (step, details) => ptqLines.push(`${step}:`, ...details.map((d) => `  ${d}`)),
         });
         bar.stop();
         const files = await saveQuantized(qm, opts.out);
@@ -62,6 +104,7 @@ export function registerQuantize(program: Command): void {
         const fake = nodes.filter((n) => n.emulation === 'fake_quant');
         process.stdout.write(`quantized ${nodes.length} nodes for ${qm.profile.name}: ${nodes.filter((n) => n.execution !== 'keep_float').length} quantized, ${fake.length} approximated\n`);
         for (const n of fake) process.stdout.write(`  ${n.name}: ${n.note}\n`);
+        for (const l of ptqLines) process.stdout.write(`${l}\n`);
         for (const f of files) process.stdout.write(`wrote ${f}\n`);
         await qm.dispose();
       } finally {

@@ -76,4 +76,19 @@ export const NPUQ_OPS: readonly OpDef[] = [
   // Float rounding of float32 tensors to the nearest float16 / bfloat16 value (mixed precision).
   { opType: 'RoundFloat16', infer: sameShape(true) },
   { opType: 'RoundBFloat16', infer: sameShape(true) },
+  // ErrorStats: ref, test (float32) -> float64 partial sums of their difference for accuracy analysis
+  // (native/engine/ops/analysis.cc; lib/analyze/metrics.ts reads them).
+  {
+    opType: 'ErrorStats',
+    infer: (ctx) => {
+      const ref = requireInput(ctx, 0, 'ref');
+      const test = requireInput(ctx, 1, 'test');
+      if (ref.dtype !== 'float32' || test.dtype !== 'float32') throw invalid(ctx.node, `expects float32 inputs but received ${ref.dtype} and ${test.dtype}`);
+      const bins = ctx.node.attrInt('bins', 32), channels = ctx.node.attrInt('channels', 0);
+      return [{ dtype: 'float64', shape: [ERROR_STATS_HEADER + 2 * bins + channels] }];
+    },
+  },
 ];
+
+/** Entries of an ErrorStats output before its histograms (native/engine/ops/analysis.cc). */
+export const ERROR_STATS_HEADER = 16;

@@ -81,6 +81,18 @@ export function decideExecutions(
   }
   const consumers = graph.consumers();
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  // A Relu / Clip that is the only reader of a raised layer follows it (unless set itself): left at the
+  // default type it would re-quantize the layer's output over its whole pre-activation range, twice
+  // the range of a Relu output, and lose one bit where the raised layer was meant to gain eight.
+  const overrides: Record<string, Precision> = { ...precisionOverrides };
+  for (const [name, p] of Object.entries(precisionOverrides)) {
+    const y = byName.get(name)!.outputs[0];
+    const cons = consumers.get(y) ?? [];
+    if (!y || cons.length !== 1 || graphOutputs.has(y)) continue;
+    const act = cons[0];
+    if ((act.opType === 'Relu' || act.opType === 'Clip') && act.inputs[0] === y && overrides[act.name] === undefined) overrides[act.name] = p;
+  }
+  precisionOverrides = overrides;
   const out = new Map<string, Execution>();
   for (const node of graph.nodes) {
     const hasActivationInput = node.inputs.some((i) => i && isActivation(i));

@@ -27,6 +27,8 @@ export interface NodeParamsContext {
   constant(name: string): Tensor | undefined;
   isActivation(name: string): boolean;
   execs: Map<string, Execution>;
+  /** Bits of the weights' integer range when narrower than their type (PlanOptions.weightBits). Default: the type's. */
+  weightBits?: number;
 }
 
 function asParams(q: TensorQuant, c = 0): QuantParams {
@@ -94,7 +96,7 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   const wDtype = wide && profile.weights.allowed.includes('int16') ? 'int16' : spec.dtype;
   const wProfile: ChipProfile = wDtype === spec.dtype ? profile : { ...profile, weights: { ...profile.weights, dtype: wDtype, byOp: {} } };
   const ranges = channelRanges(w, axis);
-  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ.scale[0] });
+  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ.scale[0] }, wDtype === spec.dtype ? c.weightBits : undefined);
   const perChannel = wq.length > 1;
   const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const n = w.shape[axis];

@@ -27,6 +27,12 @@ export interface PlanOptions {
   overrides?: QuantOverrides;
   /** Home parameters of tensors, replacing ranges (replaying a saved plan). */
   fixedTensors?: Map<string, TensorQuant>;
+  /**
+   * Bits of the integer range of weights (low-bit weights in their 8- or 16-bit containers; replaces
+   * the profile's reduceRange). The int16 weights that wide (16-bit) layers of an 8-bit profile get
+   * keep their 16 bits. Default: the profile's.
+   */
+  weightBits?: number;
 }
 
 /** The profile with the user's weight granularity applied to its base weight spec. */
@@ -119,7 +125,7 @@ export function planQuantization(graph: Graph, profileIn: ChipProfile, ranges: M
   const nodes = new Map<string, NodeQuant>();
   for (const node of graph.nodes) {
     const e = execs.get(node.name)!;
-    nodes.set(node.name, planNodeParams({ graph, node, exec: e, profile, tensors, constant, isActivation, execs }));
+    nodes.set(node.name, planNodeParams({ graph, node, exec: e, profile, tensors, constant, isActivation, execs, weightBits: options.weightBits }));
   }
   return { target: profileIn.name, tensors, ranges: allRanges, nodes };
 }

@@ -22,5 +22,6 @@ void register_cast_ops(OpTable& t);      // cast.cc: Cast, RoundFloat16, RoundBF
 void register_quant_ops(OpTable& t);     // quant.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_qops(OpTable& t);          // qops.cc: QConv, QGemm, QBinary, QMaxPool, QAvgPool, QGlobalAvgPool, Lut, Requantize
 void register_qlinear_ops(OpTable& t);   // qlinear.cc: QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger
+void register_analysis_ops(OpTable& t);  // analysis.cc: ErrorStats (accuracy-analysis probe)
 
 }  // namespace npuq

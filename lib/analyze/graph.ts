@@ -1,0 +1,209 @@
+/**
+ * The analysis graph: one engine graph that computes, for each sample, in lockstep,
+ *  - the float model (its tensors renamed `fl::<name>`),
+ *  - the quantized model (the emulation graph, unchanged: cumulative error),
+ *  - every layer alone (`ind::<layer>::...`): the emulation of a one-layer graph fed with the float
+ *    values of the layer's inputs, which quantizes them to the layer's input parameters exactly as the
+ *    whole model's emulation quantizes its graph inputs (individual error),
+ * and after each layer two ErrorStats probes (float vs cumulative, float vs individual) that reduce the
+ * pair to a few sums inside the engine (native/engine/ops/analysis.cc). One run therefore costs about
+ * three forward passes plus the probes; nothing but the probes' sums and the graph outputs leaves the
+ * engine.
+ *
+ * Node order: every node gets the rank of the float layer it belongs to (probes: the later of their two
+ * inputs), and the graph is ordered by rank, so a float activation stays alive only until the probes of
+ * its layer have run, not until the whole quantized model has.
+ */
+import { NpuqError } from '../errors';
+import { Graph, Node, type Attribute } from '../ir/graph';
+import { inferGraph } from '../ir/infer';
+import { ERROR_STATS_HEADER, NPUQ_DOMAIN } from '../ir/ops/npuq';
+import { Tensor } from '../ir/tensor';
+import { buildEmulationGraph, intName } from '../quantize/emulate';
+import type { QuantizedModel } from '../quantize/quantized-model';
+import type { TensorQuant } from '../quantize/plan/types';
+
+/** Name of a float-model tensor in the analysis graph. */
+export const floatName = (t: string): string => `fl::${t}`;
+
+/** One compared layer: its probes' output names and what they compare. */
+export interface ProbedLayer {
+  /** Float graph node name. */
+  name: string;
+  op: string;
+  /** Position in the float graph's topological order. */
+  index: number;
+  /** Compared tensor: the node's first output, or its fused activation's output. */
+  output: string;
+  execution: string;
+  /** Quantized type of the output, or the float precision of the layer. */
+  dtype: string;
+  /** Float tensors (layer outputs) this layer reads, for the cumulative drop. */
+  inputs: string[];
+  cumulative: string;
+  individual?: string;
+  /** Channels (axis 1) whose max |float| the cumulative probe reports, 0 when none. */
+  channels: number;
+  /** Histogram range of both probes. */
+  range?: { lo: number; hi: number };
+}
+
+export interface AnalysisGraph {
+  graph: Graph;
+  layers: ProbedLayer[];
+  /** Graph outputs: float and quantized names in the analysis graph, by float output name. */
+  outputs: { name: string; float: string; quantized: string }[];
+  bins: number;
+}
+
+const EXEC_FLOAT = new Set(['keep_float', 'float', 'float16', 'bfloat16']);
+
+function gridRange(q: TensorQuant): { lo: number; hi: number } {
+  return { lo: (q.qmin - q.zeroPoint[0]) * q.scale[0], hi: (q.qmax - q.zeroPoint[0]) * q.scale[0] };
+}
+
+/** Builds the analysis graph of a quantized model. `bins`: histogram bins of the probes (default 32). */
+export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number } = {}): AnalysisGraph {
+  const bins = options.bins ?? 32;
+  const src = qm.graph;
+  const { plan, profile } = qm;
+  const emu = qm.emulation;
+  const g = new Graph();
+  g.name = `${src.name}::analysis`;
+  g.opsets = new Map(emu.graph.opsets);
+  g.inputs = src.inputs.map((i) => ({ ...i, shape: i.shape?.slice() }));
+  for (const [k, t] of emu.graph.initializers) g.initializers.set(k, t);
+  const isInput = new Set(src.inputs.map((i) => i.name));
+  const isConst = (t: string) => src.initializers.has(t);
+  const fl = (t: string) => (!t || isInput.has(t) || isConst(t) ? t : floatName(t));
+  // Static shapes of the float tensors (for the channel count of the outlier table).
+  let types: Map<string, { shape?: readonly (number | string | undefined)[] }> = new Map();
+  try {
+    types = inferGraph(src).types as typeof types;
+  } catch {
+    // Shapes unknown before a run (symbolic dims that matter): no per-channel statistics.
+  }
+
+  type Ranked = { node: Node; rank: number; group: number };
+  const all: Ranked[] = [];
+  const rankOf = new Map<string, number>(); // tensor -> rank of its producer
+  const srcIndex = new Map(src.nodes.map((n, i) => [n.name, i]));
+  const nodeOf = new Map(src.nodes.map((n) => [n.name, n]));
+
+  // 1. The float model.
+  src.nodes.forEach((n, i) => {
+    const c = new Node(floatName(n.name), n.opType, n.inputs.map(fl), n.outputs.map(fl), n.domain);
+    for (const [k, a] of n.attrs) c.attrs.set(k, a);
+    all.push({ node: c, rank: i, group: 0 });
+    for (const o of c.outputs) if (o) rankOf.set(o, i);
+  });
+
+  // 2. The quantized model (cumulative).
+  for (const n of emu.graph.nodes) {
+    const own = srcIndex.get(n.name);
+    const rank = own ?? Math.max(0, ...n.inputs.map((t) => rankOf.get(t) ?? 0));
+    all.push({ node: n, rank, group: 1 });
+    for (const o of n.outputs) if (o) rankOf.set(o, rank);
+  }
+
+  const layers: ProbedLayer[] = [];
+  const probe = (name: string, ref: string, test: string, rank: number, range?: { lo: number; hi: number }, channels = 0): string => {
+    const out = `stats::${name}`;
+    const attrs: Record<string, Attribute> = { bins: { kind: 'int', value: bins }, channels: { kind: 'int', value: channels } };
+    if (range) {
+      attrs.lo = { kind: 'float', value: range.lo };
+      attrs.hi = { kind: 'float', value: range.hi };
+    }
+    const n = new Node(`${out}::probe`, 'ErrorStats', [ref, test], [out], NPUQ_DOMAIN);
+    for (const [k, a] of Object.entries(attrs)) n.attrs.set(k, a);
+    all.push({ node: n, rank, group: 3 });
+    return out;
+  };
+
+  src.nodes.forEach((node, index) => {
+    const nq = plan.nodes.get(node.name);
+    if (!nq || nq.fusedInto !== undefined || !node.outputs[0]) return;
+    const output = nq.activation ? nodeOf.get(nq.activation.node)!.outputs[0] : node.outputs[0];
+    const home = plan.tensors.get(output);
+    if (home === undefined && nq.execution !== 'keep_float' && !EXEC_FLOAT.has(nq.execution)) return;
+    // The quantized value of the output as float: the emulation's float view, or a dequantization of its integers.
+    let cum = output;
+    if (!emu.floatNames.has(output)) {
+      if (!home || !emu.intNames.has(output)) return; // not computed in the emulation (e.g. an unused output)
+      cum = `cum::${output}`;
+      const s = `${cum}::scale`, z = `${cum}::zp`;
+      g.initializers.set(s, new Tensor('float32', [], Float32Array.of(home.scale[0])));
+      g.initializers.set(z, Tensor.fromNumbers(home.dtype, [], [home.zeroPoint[0]]));
+      const dq = new Node(`${cum}::dequantize`, 'DequantizeLinear', [intName(output), s, z], [cum]);
+      const r = rankOf.get(intName(output)) ?? index;
+      all.push({ node: dq, rank: r, group: 2 });
+      rankOf.set(cum, r);
+    }
+    const fr = plan.ranges.get(output);
+    let range: { lo: number; hi: number } | undefined;
+    if (home) {
+      const gr = gridRange(home);
+      range = fr ? { lo: Math.min(gr.lo, fr.min), hi: Math.max(gr.hi, fr.max) } : gr;
+    } else if (fr && fr.max > fr.min) {
+      range = { lo: fr.min, hi: fr.max };
+    }
+    const shape = types.get(output)?.shape;
+    const channels = shape && shape.length >= 2 && typeof shape[1] === 'number' && shape[1] > 1 ? shape[1] : 0;
+    const layer: ProbedLayer = {
+      name: node.name, op: node.opType, index, output, execution: nq.execution, dtype: nq.precision,
+      inputs: node.inputs.filter((t) => t && !isConst(t)),
+      cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, rankOf.get(cum) ?? index), range, channels),
+      channels, range,
+    };
+    if (nq.execution !== 'keep_float') layer.individual = individual(node, nq.activation?.node, output, index, range);
+    layers.push(layer);
+  });
+
+  /** The layer alone, fed with quantized float inputs; returns its probe's output name. */
+  function individual(node: Node, activation: string | undefined, output: string, rank: number, range?: { lo: number; hi: number }): string {
+    const mini = new Graph();
+    mini.opsets = new Map(src.opsets);
+    const nodes = [node, ...(activation ? [nodeOf.get(activation)!] : [])];
+    const internal = new Set(nodes.flatMap((n) => n.outputs));
+    for (const n of nodes) {
+      for (const t of n.inputs) {
+        if (!t || internal.has(t) || mini.inputs.some((i) => i.name === t)) continue;
+        if (isConst(t)) mini.initializers.set(t, src.initializers.get(t)!);
+        else mini.inputs.push({ name: t, dtype: 'float32', shape: undefined });
+      }
+    }
+    mini.nodes = nodes;
+    mini.outputs = [{ name: output, dtype: 'float32', shape: undefined }];
+    let e;
+    try {
+      e = buildEmulationGraph(mini, plan, profile);
+    } catch (err) {
+      throw new NpuqError('UNSUPPORTED', `cannot build the individual (float-input) emulation of ${node.describe()}: ${(err as Error).message}`, { cause: err });
+    }
+    const prefix = `ind::${node.name}::`;
+    const miniInputs = new Set(mini.inputs.map((i) => i.name));
+    const rename = (t: string) => (!t ? t : miniInputs.has(t) ? fl(t) : isConst(t) ? t : `${prefix}${t}`);
+    for (const [k, t] of e.graph.initializers) if (!isConst(k)) g.initializers.set(rename(k), t);
+    for (const n of e.graph.nodes) {
+      const c = new Node(`${prefix}${n.name}`, n.opType, n.inputs.map(rename), n.outputs.map(rename), n.domain);
+      for (const [k, a] of n.attrs) c.attrs.set(k, a);
+      all.push({ node: c, rank, group: 2 });
+    }
+    return probe(`ind::${output}`, fl(output), rename(output), rank, range);
+  }
+
+  const outputs = src.outputs.map((o) => ({ name: o.name, float: fl(o.name), quantized: o.name }));
+  all.sort((a, b) => a.rank - b.rank || a.group - b.group);
+  g.nodes = all.map((r) => r.node);
+  g.sortTopologically();
+  g.outputs = [
+    ...layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]).map((name) => ({ name, dtype: 'float64' as const, shape: undefined })),
+    ...outputs.flatMap((o) => [{ name: o.float, dtype: 'float32' as const, shape: undefined }, { name: o.quantized, dtype: 'float32' as const, shape: undefined }]),
+  ];
+  return { graph: g, layers, outputs, bins };
+}
+
+/** Entries of one probe output: header, two histograms, channels. */
+export function probeLength(bins: number, channels: number): number {
+  return ERROR_STATS_HEADER + 2 * bins + channels;
+}
