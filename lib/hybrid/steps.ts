@@ -167,6 +167,17 @@ export function readConfigFile(file: string, model: Model, options: { target?: s
   return { ...part, target, layers: part.layers ?? {} };
 }
 
+/**
+ * Validates a config against the model (names, precisions of its target) and returns the quantize()
+ * overrides it stands for: the layers' precisions and the tensors' calibrated ranges (min/max).
+ */
+export function configOverrides(cfg: HybridConfig, model: Model, source = 'hybrid config'): { precision: Record<string, Precision>; ranges: Record<string, { min: number; max: number }> } {
+  validateConfig(cfg, optimizedForQuantization(model).graph, getProfile(cfg.target), source);
+  const ranges: Record<string, { min: number; max: number }> = {};
+  for (const [t, p] of Object.entries(cfg.tensors ?? {})) if (p.min !== undefined && p.max !== undefined) ranges[t] = { min: p.min, max: p.max };
+  return { precision: { ...cfg.layers }, ranges };
+}
+
 /** Step 2: validate the config, re-quantize with its layers raised, write the result. */
 export async function step2(model: Model | string, config: HybridConfig | string, options: Step2Options): Promise<Step2Result> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for hybrid.step2 but received ${options === null ? 'null' : typeof options}`);
@@ -175,9 +186,7 @@ export async function step2(model: Model | string, config: HybridConfig | string
   const cfg = typeof config === 'string' ? readConfigFile(config, float, options) : config;
   if (options.target && cfg.target !== options.target) throw new NpuqError('INVALID_ARGUMENT', `${source} is for target ${cfg.target} but ${options.target} was asked for; drop --target or edit the config`);
   const profile = getProfile(cfg.target);
-  validateConfig(cfg, optimizedForQuantization(float).graph, profile, source);
-  const ranges: Record<string, { min: number; max: number }> = {};
-  for (const [t, p] of Object.entries(cfg.tensors ?? {})) if (p.min !== undefined && p.max !== undefined) ranges[t] = { min: p.min, max: p.max };
+  const ranges = configOverrides(cfg, float, source).ranges;
   const qm = await quantize(float, {
     ...options,
     target: profile,

@@ -14,16 +14,18 @@ import { FOLD_AFTER_CONV, FOLD_BEFORE_CONV } from './fold-conv-affine';
 import { FUSE_HARDSWISH } from './hardswish';
 import type { Pass, PassContext } from './pass';
 import { CANCEL_TRANSPOSES } from './transpose';
+import { CLE_PASS } from '../ptq/cle';
 import { closestNames } from './util';
 
 const REGISTRY: readonly Pass[] = [
   CONSTANT_FOLD, REMOVE_IDENTITY, DEAD_CODE, FOLD_BATCHNORM, FUSE_HARDSWISH, DIV_TO_MUL, FOLD_AFTER_CONV,
-  FOLD_BEFORE_CONV, FOLD_CHANNEL_SWAP, CANCEL_TRANSPOSES, CONV_STRIDE_TO_SLICE,
+  FOLD_BEFORE_CONV, FOLD_CHANNEL_SWAP, CANCEL_TRANSPOSES, CONV_STRIDE_TO_SLICE, CLE_PASS,
 ];
 
 /**
  * The "optimize" pipeline: every registered pass except conv-stride-to-slice (which trades compute
- * for NPU compatibility and is opt-in). The truncate and extract cuts take tensor names and are
+ * for NPU compatibility and is opt-in) and cle (cross-layer equalization, lib/ptq/cle.ts: it changes
+ * the weights' ranges for per-tensor quantization, which a float model does not need). The truncate and extract cuts take tensor names and are
  * not registered by name: use truncatePass / extractPass (or truncateGraph / extractSubgraph).
  */
 export const DEFAULT_PIPELINE: readonly string[] = Object.freeze([

@@ -136,7 +136,7 @@ describe('npuquant export', () => {
   });
 
   test('bad arguments exit 1 with a one-line reason', () => {
-    expectOneLineError(cli('export', qdir, '--format', 'rknn9'), /Expected one of qdq, quant-params for --format but received "rknn9"/);
+    expectOneLineError(cli('export', qdir, '--format', 'rknn9'), /Expected one of qdq, quant-params, npuquant, rknn2, .* for --format but received "rknn9"/);
     expectOneLineError(cli('export', path.join(tmp, 'missing'), '--format', 'qdq'), /missing is not a directory/);
     expectOneLineError(cli('export', tmp, '--format', 'qdq'), /quant_params\.json does not exist/);
     expectOneLineError(cli('export', qdir, '--format', 'qdq', '--out', path.join(tmp, 'no/such/x.onnx')), /the directory of --out .* does not exist/);

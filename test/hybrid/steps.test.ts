@@ -150,6 +150,16 @@ describe('npuquant hybrid', () => {
     expect(r3.stderr).toContain(`did you mean "${name}"`);
     expect(cli('hybrid', 'step1', model('digits_cnn'), '--target', 'rk3588', '--data', X20, '--out', out, '--suggest', 'best').stderr).toMatch(/--suggest/);
 
+    // The hybrid folder exported as an RKNN-Toolkit2 config, and quantize --config with it: same precisions.
+    const rk = path.join(out, 'quantization.cfg');
+    expect(cli('export', path.join(out, 'q'), '--format', 'rknn2', '--out', rk).status).toBe(0);
+    expect(fs.readFileSync(rk, 'utf8')).toMatch(/custom_quantize_layers:/);
+    const r5 = cli('quantize', model('digits_cnn'), '--target', 'rk3588', '--data', X20, '--limit', '64', '--config', rk, '--out', path.join(out, 'q3'));
+    expect(r5.stderr).toBe('');
+    expect(r5.status).toBe(0);
+    const precisions = (dir: string) => JSON.stringify(JSON.parse(fs.readFileSync(path.join(dir, 'quant_params.json'), 'utf8')).nodes);
+    expect(precisions(path.join(out, 'q3'))).toBe(precisions(path.join(out, 'q')));
+
     // Top-5 of float, plain int8 and hybrid side by side.
     const int8 = path.join(out, 'int8');
     expect(cli('quantize', model('digits_cnn'), '--target', 'rk3588', '--data', X20, '--limit', '64', '--out', int8).status).toBe(0);

@@ -15,9 +15,9 @@ describe('registry', () => {
     const list = listPasses();
     expect(list.map((p) => p.name)).toEqual([
       'constant-fold', 'remove-identity', 'dead-code', 'fold-batchnorm', 'fuse-hardswish', 'div-to-mul',
-      'fold-mul-add-after-conv', 'fold-mul-add-before-conv', 'fold-channel-swap', 'cancel-transposes', 'conv-stride-to-slice',
+      'fold-mul-add-after-conv', 'fold-mul-add-before-conv', 'fold-channel-swap', 'cancel-transposes', 'conv-stride-to-slice', 'cle',
     ]);
-    expect(list.filter((p) => !p.default).map((p) => p.name)).toEqual(['conv-stride-to-slice']);
+    expect(list.filter((p) => !p.default).map((p) => p.name)).toEqual(['conv-stride-to-slice', 'cle']);
     expect(list.every((p) => p.description.length > 20)).toBe(true);
     expect(DEFAULT_PIPELINE).toContain('fold-batchnorm');
   });

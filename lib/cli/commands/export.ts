@@ -7,6 +7,8 @@
  * - `qdq`: the QDQ ONNX model onnxruntime runs (lib/export/qdq.ts); default file QDIR/model.qdq.onnx.
  * - `quant-params`: quant_params.json (every tensor's dtype, scales, zero points, range; every node's
  *   precision); default file QDIR/quant_params.json.
+ * - every hybrid config format of lib/hybrid/formats (npuquant, rknn2, rknn1, tpu-mlir-qtable,
+ *   tpu-mlir-cali, pulsar2, xquant, aimet): the raised layers and every tensor's parameters.
  *
  * `--out` names the file; an existing directory gets the default file name inside it.
  */
@@ -18,6 +20,10 @@ import { toQdqModel } from '../../export/qdq';
 import { saveModel } from '../../io/onnx';
 import { loadQuantized } from '../../quantize/quantize';
 import type { QuantizedModel } from '../../quantize/quantized-model';
+import type { Precision } from '../../quantize/profile';
+import type { HybridConfig } from '../../hybrid/config';
+import { HYBRID_FORMATS } from '../../hybrid/formats/index';
+import { tensorParams } from '../../hybrid/steps';
 
 interface ExportFormat {
   /** File name written into the quantized folder (or an --out directory). */
@@ -45,6 +51,39 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
     },
   },
 };
+
+/**
+ * The hybrid config a quantized folder stands for: the target, every layer whose precision is not the
+ * target's default activation type, and every tensor's parameters.
+ */
+export function configOf(qm: QuantizedModel): HybridConfig {
+  const layers: Record<string, Precision> = {};
+  for (const n of qm.plan.nodes.values()) {
+    if (n.fusedInto !== undefined || n.execution === 'keep_float') continue;
+    if (n.precision !== qm.profile.activation.dtype) layers[n.name] = n.precision;
+  }
+  return { target: qm.profile.name, layers, tensors: tensorParams(qm) };
+}
+
+// Every hybrid config format (lib/hybrid/formats) as an export of the folder's plan.
+const VENDOR_FILE: Record<string, string> = {
+  npuquant: 'model.quantization.yaml', rknn2: 'quantization.cfg', rknn1: 'quantization.cfg', 'tpu-mlir-qtable': 'qtable',
+  'tpu-mlir-cali': 'cali_table', pulsar2: 'layer_configs.json', xquant: 'custom_setting.json', aimet: 'model.encodings',
+};
+for (const f of HYBRID_FORMATS) {
+  (EXPORT_FORMATS as Record<string, ExportFormat>)[f.name] = {
+    file: VENDOR_FILE[f.name] ?? `${f.name}.txt`,
+    describe: f.describe,
+    write: async (qm, file) => {
+      const text = f.write(configOf(qm), qm.graph);
+      try {
+        fs.writeFileSync(file, text);
+      } catch (e) {
+        throw new NpuqError('FILE_WRITE', `cannot write ${file}: ${(e as Error).message}`, { file, cause: e });
+      }
+    },
+  };
+}
 
 /** Where `--out` (or its absence) puts the file of `format`. */
 export function exportTarget(qdir: string, format: ExportFormat, out: string | undefined): string {

@@ -3,6 +3,8 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/opt
 import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
 import { quantize, saveQuantized, type QuantizeOptions } from '../../quantize/quantize';
+import { configOverrides, readConfigFile } from '../../hybrid/steps';
+import { loadModel } from '../../io/onnx';
 import { progressBar } from '../progress';
 
 interface QuantizeCliOptions {
@@ -69,14 +71,13 @@ export function registerQuantize(program: Command): void {
     .option('--batch <n>', 'samples per calibration run (default 16)', (v) => Number(v))
     .option('--seed <n>', 'shuffle the samples with this seed', (v) => Number(v))
     .option('--threads <n>', 'engine threads', (v) => Number(v))
-    .option('--config <file.yaml>', 'hybrid quantization config (custom_quantize_layers)')
+    .option('--config <file>', 'hybrid quantization config: <model>.quantization.yaml (custom_quantize_layers) or a vendor file (see hybrid step2)')
     .option('--cle', 'cross-layer equalization of Conv/Gemm pairs before calibration (float-exact)')
     .option('--bias-correction <mode>', 'correct the integer biases after planning: analytic or empirical')
     .option('--smooth-quant [alpha]', 'SmoothQuant: migrate activation outliers into the next weights (alpha default 0.5)')
     .option('--adaround [iterations]', 'AdaRound: learn the rounding of the weights per layer (default 500 iterations per layer, 30 s per model)')
     .option('--weight-bits <n>', 'bits of the weights\' integer range, 2 to 8 (default: the profile\'s)')
     .action(async (modelPath: string, opts: QuantizeCliOptions & { perTensor?: boolean }) => {
-      if (opts.config) throw new NpuqError('UNSUPPORTED', '--config (hybrid quantization configs) is not available yet; quantize without it');
       if (opts.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) {
         throw new NpuqError('INVALID_ARGUMENT', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received "${opts.method}"`);
       }
@@ -84,7 +85,16 @@ export function registerQuantize(program: Command): void {
       const bar = progressBar('calibrating');
       const ptqLines: string[] = [];
       try {
+        // A hybrid config (npuquant YAML or a vendor file): its layers' precisions and tensors' ranges.
+        let overrides;
+        if (opts.config) {
+          const float = await loadModel(modelPath);
+          const cfg = readConfigFile(opts.config, float, { target: opts.target });
+          if (cfg.target !== opts.target) throw new NpuqError('INVALID_ARGUMENT', `${opts.config} is for target ${cfg.target} but --target is ${opts.target}`);
+          overrides = configOverrides(cfg, float, opts.config);
+        }
         const qm = await quantize(modelPath, {
+          overrides,
           target: opts.target,
           data: opts.data.length === 1 ? opts.data[0] : opts.data,
           method: opts.method as CalibrationMethod | undefined,
