@@ -125,7 +125,7 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
     return row ? [row] : [];
   });
   const weights = weightStatistics(quantized.graph, quantized.plan);
-  const perChannel = [...quantized.plan.nodes.values()].some((n) => n.weight && n.weight.quant.scale.length > 1);
+  const perChannel = quantized.perChannel;
   const suggestions = flagLayers(layers, outliers, weights, thresholds, quantized.profile, perChannel);
   const outputs: OutputAnalysis[] = ag.outputs.map((o) => {
     const m = outAcc.get(o.name)!.metrics();

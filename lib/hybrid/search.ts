@@ -87,16 +87,16 @@ function layerCosts(graph: Graph, inputShapes: Map<string, number[]>): Map<strin
   return out;
 }
 
-function perChannelOf(qm: QuantizedModel): boolean {
-  return [...qm.plan.nodes.values()].some((n) => n.weight && n.weight.quant.scale.length > 1);
-}
-
-/** A QuantizedModel with the same calibration ranges and these layers raised. */
+/**
+ * A QuantizedModel with the same calibration ranges and plan options and these layers raised (on top
+ * of the precisions `qm` already overrides). Integers learned after planning (AdaRound, bias
+ * correction) are not carried over: the candidates are compared as planned.
+ */
 export function withPrecisions(qm: QuantizedModel, layers: Record<string, Precision>): QuantizedModel {
-  const plan = planQuantization(qm.graph, qm.profile, qm.plan.ranges, { perChannel: perChannelOf(qm), overrides: { precision: layers } });
-  const out = new QuantizedModel(qm.model, qm.profile, plan);
-  out.calibration = qm.calibration;
-  return out;
+  const o = qm.planOptions;
+  const planOptions = { ...o, overrides: { ...o.overrides, precision: { ...o.overrides?.precision, ...layers } } };
+  const plan = planQuantization(qm.graph, qm.profile, qm.plan.ranges, { perChannel: qm.perChannel, ...planOptions });
+  return new QuantizedModel(qm.model, qm.profile, plan, {}, { calibration: qm.calibration, planOptions });
 }
 
 /** Runs the search. `analysis` is analyze() of `qm` (it ranks the candidates). */

@@ -13,9 +13,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../analyze/analyze';
+import { higherPrecision } from '../analyze/guidance';
 import type { Analysis, Thresholds } from '../analyze/types';
 import { NpuqError } from '../errors';
-import type { Model } from '../ir/graph';
+import type { Graph, Model } from '../ir/graph';
 import { loadModel } from '../io/onnx';
 import type { Precision } from '../quantize/profile';
 import { optimizedForQuantization, quantize, saveQuantized, type QuantizeOptions } from '../quantize/quantize';
@@ -93,7 +94,6 @@ export async function step1(model: Model | string, options: Step1Options): Promi
       }
     } else if (typeof suggest === 'object' && 'top' in suggest) {
       if (!Number.isInteger(suggest.top) || suggest.top < 1) throw new RangeError(`Expected a positive integer for suggest.top but received ${suggest.top}`);
-      const { higherPrecision } = await import('../analyze/guidance');
       const ranked = analysis.layers.filter((l) => l.individual).sort((a, b) => b.individual!.noise_signal_ratio - a.individual!.noise_signal_ratio);
       for (const l of ranked) {
         if (Object.keys(layers).length >= suggest.top) break;
@@ -115,7 +115,7 @@ export async function step1(model: Model | string, options: Step1Options): Promi
     }
     const config: HybridConfig = {
       target: qm.profile.name,
-      calibration: { method: qm.calibration?.method ?? 'minmax', perChannel: analysis.calibration.perChannel },
+      calibration: { method: qm.calibration?.method ?? 'minmax', perChannel: qm.perChannel },
       layers, comments, tensors: tensorParams(qm),
     };
     const files: string[] = [];
@@ -151,15 +151,17 @@ export interface Step2Result {
   files: string[];
 }
 
-/** Reads a config file in any supported format, names resolved against the graph quantize() plans on. */
-export function readConfigFile(file: string, model: Model, options: { target?: string; format?: string } = {}): HybridConfig {
+/**
+ * Reads a config file in any supported format, names resolved against `graph`: the graph quantize()
+ * plans on (`optimizedForQuantization(model).graph`).
+ */
+export function readConfigFile(file: string, graph: Graph, options: { target?: string; format?: string } = {}): HybridConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new NpuqError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_READ', `cannot read the hybrid config ${file}: ${(e as Error).message}`, { file, cause: e });
   }
-  const graph = optimizedForQuantization(model).graph;
   const format = options.format ? getFormat(options.format) : detectFormat(file, text);
   const part = format.read(text, graph, { file });
   const target = part.target ?? options.target;
@@ -171,8 +173,8 @@ export function readConfigFile(file: string, model: Model, options: { target?: s
  * Validates a config against the model (names, precisions of its target) and returns the quantize()
  * overrides it stands for: the layers' precisions and the tensors' calibrated ranges (min/max).
  */
-export function configOverrides(cfg: HybridConfig, model: Model, source = 'hybrid config'): { precision: Record<string, Precision>; ranges: Record<string, { min: number; max: number }> } {
-  validateConfig(cfg, optimizedForQuantization(model).graph, getProfile(cfg.target), source);
+export function configOverrides(cfg: HybridConfig, graph: Graph, source = 'hybrid config'): { precision: Record<string, Precision>; ranges: Record<string, { min: number; max: number }> } {
+  validateConfig(cfg, graph, getProfile(cfg.target), source);
   const ranges: Record<string, { min: number; max: number }> = {};
   for (const [t, p] of Object.entries(cfg.tensors ?? {})) if (p.min !== undefined && p.max !== undefined) ranges[t] = { min: p.min, max: p.max };
   return { precision: { ...cfg.layers }, ranges };
@@ -183,10 +185,11 @@ export async function step2(model: Model | string, config: HybridConfig | string
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for hybrid.step2 but received ${options === null ? 'null' : typeof options}`);
   const float = typeof model === 'string' ? await loadModel(model) : model;
   const source = typeof config === 'string' ? config : 'hybrid config';
-  const cfg = typeof config === 'string' ? readConfigFile(config, float, options) : config;
+  const graph = optimizedForQuantization(float).graph;
+  const cfg = typeof config === 'string' ? readConfigFile(config, graph, options) : config;
   if (options.target && cfg.target !== options.target) throw new NpuqError('INVALID_ARGUMENT', `${source} is for target ${cfg.target} but ${options.target} was asked for; drop --target or edit the config`);
   const profile = getProfile(cfg.target);
-  const ranges = configOverrides(cfg, float, source).ranges;
+  const ranges = configOverrides(cfg, graph, source).ranges;
   const qm = await quantize(float, {
     ...options,
     target: profile,

@@ -23,7 +23,7 @@ import { applyFloatPtq, applyPlanPtq, type PtqOptions } from '../ptq/apply';
 import { restoreSavedIntegers, weightBitsOf } from '../ptq/replay';
 import { parseQuantParams } from './params-json';
 import { decideExecutions } from './plan/executions';
-import { planQuantization, withGranularity } from './plan/planner';
+import { planQuantization, withGranularity, type PlanOptions } from './plan/planner';
 import type { QuantOverrides } from './plan/types';
 import type { ChipProfile, Precision } from './profile';
 import { QuantizedModel } from './quantized-model';
@@ -114,16 +114,15 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
   const perTensor: Record<string, CalibrationMethod> = {};
   for (const o of m.graph.outputs) if (stats.has(o.name)) perTensor[o.name] = method === 'ema' ? 'ema' : 'minmax';
   // Method 'auto' plans and runs the model per candidate threshold: with the same plan options as below.
+  const planOptions: PlanOptions = { perChannel: options.perChannel, overrides: options.overrides, weightBits: options.weightBits };
   const ranges = await calibrateModelRanges(stats, method, {
     ...options, perTensor: { ...perTensor, ...options.perTensorMethod }, model: m, profile,
-    plan: (r) => planQuantization(m.graph, profile, r, { perChannel: options.perChannel, overrides: options.overrides, weightBits: options.weightBits }),
+    plan: (r) => planQuantization(m.graph, profile, r, planOptions),
   });
-  const plan = planQuantization(m.graph, profile, ranges, { perChannel: options.perChannel, overrides: options.overrides, weightBits: options.weightBits });
+  const plan = planQuantization(m.graph, profile, ranges, planOptions);
   // AdaRound and bias correction change the plan's integers (lib/ptq).
   await applyPlanPtq(m, profile, plan, ptq, options);
-  const qm = new QuantizedModel(m, profile, plan, { threads: options.threads });
-  qm.calibration = { method };
-  return qm;
+  return new QuantizedModel(m, profile, plan, { threads: options.threads }, { calibration: { method }, planOptions });
 }
 
 /** Writes model.qdq.onnx, quant_params.json and model.float.onnx into `dir`. */
@@ -164,13 +163,12 @@ export async function loadQuantized(dir: string, options: { threads?: number } =
   const defaults = decideExecutions(m.graph, withGranularity(profile, undefined), () => true);
   const precision: Record<string, Precision> = {};
   for (const [name, p] of Object.entries(replay.precision)) if (defaults.get(name)?.precision !== p) precision[name] = p;
-  const plan = planQuantization(m.graph, profile, replay.ranges, {
-    overrides: { precision }, fixedTensors: replay.tensors, perChannel: perChannelOf(json), weightBits: weightBitsOf(json),
-  });
+  const planOptions: PlanOptions = { overrides: { precision }, perChannel: perChannelOf(json), weightBits: weightBitsOf(json) };
+  const plan = planQuantization(m.graph, profile, replay.ranges, { ...planOptions, fixedTensors: replay.tensors });
   // Integers that planning does not reproduce (AdaRound, bias correction) are read from the QDQ model.
   const qdqFile = path.join(dir, 'model.qdq.onnx');
   if (fs.existsSync(qdqFile)) restoreSavedIntegers(plan, await loadModel(qdqFile), qdqFile);
-  return new QuantizedModel(m, profile, plan, options);
+  return new QuantizedModel(m, profile, plan, options, { planOptions });
 }
 
 function perChannelOf(json: unknown): boolean | undefined {

@@ -8,6 +8,7 @@ import { Tensor } from '../ir/tensor';
 import { Session, type SessionOptions } from '../runtime/session';
 import { buildEmulationGraph, type EmulationGraph } from './emulate';
 import type { ChipProfile } from './profile';
+import type { PlanOptions } from './plan/planner';
 import type { QuantPlan } from './plan/types';
 import { quantParamsJson, type QuantParamsJson } from './params-json';
 
@@ -24,16 +25,31 @@ export class QuantizedModel {
   private emu?: EmulationGraph;
   private qSession?: Promise<Session>;
   private fSession?: Promise<Session>;
-  /** How the ranges were calibrated (set by quantize(); undefined for a plan replayed from parameters). */
-  calibration?: { method: string };
+  /** How the ranges were calibrated (undefined for a plan replayed from parameters). */
+  readonly calibration?: { method: string };
+  /** The options the plan was made with (re-planning with other precisions starts from them). */
+  readonly planOptions: PlanOptions;
 
   /**
    * @param model The float model the plan was made for (optimized: BatchNormalization folded).
    * @param profile The chip profile.
    * @param plan The quantization plan.
    * @param sessionOptions Options of the engine sessions (threads, maxIsa).
+   * @param provenance How the plan was made: calibration method and plan options.
    */
-  constructor(readonly model: Model, readonly profile: ChipProfile, readonly plan: QuantPlan, private readonly sessionOptions: SessionOptions = {}) {}
+  constructor(
+    readonly model: Model, readonly profile: ChipProfile, readonly plan: QuantPlan, private readonly sessionOptions: SessionOptions = {},
+    provenance: { calibration?: { method: string }; planOptions?: PlanOptions } = {},
+  ) {
+    this.calibration = provenance.calibration;
+    this.planOptions = provenance.planOptions ?? {};
+  }
+
+  /** Whether the weights are quantized per channel (some weight has more than one scale). */
+  get perChannel(): boolean {
+    for (const n of this.plan.nodes.values()) if (n.weight && n.weight.quant.scale.length > 1) return true;
+    return false;
+  }
 
   get graph(): Graph {
     return this.model.graph;

@@ -16,12 +16,9 @@ import { Tensor } from '../../lib/ir/tensor';
 import { loadModel } from '../../lib/io/onnx';
 import { quantize } from '../../lib/quantize/quantize';
 import { QuantizedModel } from '../../lib/quantize/quantized-model';
+import { X20, X32, model } from '../digits';
 
 const ROOT = path.join(__dirname, '../..');
-const FIX = path.join(ROOT, 'test/fixtures');
-const model = (n: string) => path.join(FIX, 'models', `${n}.onnx`);
-const X20 = path.join(FIX, 'digits/x.npy');
-const X32 = path.join(FIX, 'digits/x32.npy');
 
 /** The first n samples of a .npy batch as a tensor. */
 function firstSamples(file: string, n: number): Tensor {

@@ -2,24 +2,13 @@
  * The neutral hybrid config: validateConfig against a model and a chip profile, and npuquant's own
  * `<model>.quantization.yaml` (errors name the file and line).
  */
-import { NpuqError } from '../../lib/errors';
 import { type HybridConfig, closestNames, mergeConfig, validateConfig } from '../../lib/hybrid/config';
 import { readYamlConfig, writeYamlConfig } from '../../lib/hybrid/yaml-config';
 import { getProfile } from '../../lib/quantize/targets/index';
-import { graphOf } from './format-helpers';
+import { graphOf, thrown } from './format-helpers';
 
 const g = graphOf('digits_cnn');
 const F = '/features/features';
-
-function thrown(fn: () => unknown): NpuqError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NpuqError);
-    return e as NpuqError;
-  }
-  throw new Error('expected an NpuqError');
-}
 
 describe('validateConfig', () => {
   const rk3588 = getProfile('rk3588');

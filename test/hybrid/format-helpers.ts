@@ -3,6 +3,7 @@
  * from a model's own names with the precisions and tensor parameters a format can carry.
  */
 import * as path from 'path';
+import { NpuqError } from '../../lib/errors';
 import { loadModelSync } from '../../lib/io/onnx';
 import type { Graph } from '../../lib/ir/graph';
 import type { Precision } from '../../lib/quantize/profile';
@@ -123,4 +124,15 @@ export function typo(name: string): string {
   const i = Math.floor(name.length / 2);
   const c = name[i] === 'x' ? 'y' : 'x';
   return name.slice(0, i) + c + name.slice(i + 1);
+}
+
+/** The NpuqError `fn` throws (fails the test when it throws nothing or something else). */
+export function thrown(fn: () => unknown): NpuqError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(NpuqError);
+    return e as NpuqError;
+  }
+  throw new Error('expected an NpuqError');
 }

@@ -3,7 +3,6 @@
  * on digits_cnn; misspelled names that must fail naming the closest existing ones; precisions a
  * format cannot express that must fail naming what it can.
  */
-import { NpuqError } from '../../lib/errors';
 import { readAimet } from '../../lib/hybrid/formats/aimet';
 import { HYBRID_FORMATS, detectFormat, getFormat } from '../../lib/hybrid/formats/index';
 import { readPulsar2 } from '../../lib/hybrid/formats/pulsar2';
@@ -12,20 +11,10 @@ import { readRknn2 } from '../../lib/hybrid/formats/rknn2';
 import { readTpuCalTable, readTpuQtable, writeTpuQtable } from '../../lib/hybrid/formats/tpu-mlir';
 import { readXquant, writeXquant } from '../../lib/hybrid/formats/xquant';
 import type { Precision } from '../../lib/quantize/profile';
-import { graphOf } from './format-helpers';
+import { graphOf, thrown } from './format-helpers';
 
 const g = graphOf('digits_cnn');
 const F = '/features/features';
-
-function thrown(fn: () => unknown): NpuqError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NpuqError);
-    return e as NpuqError;
-  }
-  throw new Error('expected an NpuqError');
-}
 
 describe('hand-written samples', () => {
   test('RKNN-Toolkit2: output names or node names, block or flow style, line comments', () => {

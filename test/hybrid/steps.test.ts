@@ -15,13 +15,9 @@ import { withPrecisions } from '../../lib/hybrid/search';
 import { readYamlConfig } from '../../lib/hybrid/yaml-config';
 import { Tensor } from '../../lib/ir/tensor';
 import type { QuantizedModel } from '../../lib/quantize/quantized-model';
+import { FIX, X20, X32, model, top1 } from '../digits';
 
 const ROOT = path.join(__dirname, '../..');
-const FIX = path.join(ROOT, 'test/fixtures');
-const model = (n: string) => path.join(FIX, 'models', `${n}.onnx`);
-const X20 = path.join(FIX, 'digits/x.npy');
-const X32 = path.join(FIX, 'digits/x32.npy');
-const labels = Array.from(readNpy(path.join(FIX, 'digits/y.npy')).data as ArrayLike<number | bigint>, Number);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'npuq-hybrid-'));
 
 /** Top-1 accuracy on the dev labels, top-1 agreement with float, and the output cosine against float. */
@@ -36,12 +32,9 @@ async function score(qm: QuantizedModel, xFile: string): Promise<{ top1: number;
     for (let j = 1; j < 10; j++) if (v[i * 10 + j] > v[i * 10 + best]) best = j;
     return best;
   };
-  let hit = 0, agree = 0;
-  for (let i = 0; i < n; i++) {
-    if (argmax(q, i) === labels[i]) hit++;
-    if (argmax(q, i) === argmax(f, i)) agree++;
-  }
-  return { top1: hit / n, agreement: agree / n, cosine: compareValues(f, q, n).cosine };
+  let agree = 0;
+  for (let i = 0; i < n; i++) if (argmax(q, i) === argmax(f, i)) agree++;
+  return { top1: top1(q, n), agreement: agree / n, cosine: compareValues(f, q, n).cosine };
 }
 
 describe('hybrid step 1 / step 2', () => {

@@ -1,75 +1,46 @@
 import type { Command } from 'commander';
 import { analyze } from '../../analyze/analyze';
 import type { Thresholds } from '../../analyze/types';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/options';
-import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
 import { loadQuantized, quantize } from '../../quantize/quantize';
 import { writeReports } from '../../report/index';
-import { finiteNumber } from '../options';
+import { finiteNumber as num } from '../options';
 import { progressBar } from '../progress';
+import { addGranularityOptions, addSampleOptions, sampleOptions, type SampleCliOptions } from '../sample-options';
 
-interface AnalyzeCliOptions {
+interface AnalyzeCliOptions extends SampleCliOptions {
   target?: string;
   quantized?: string;
-  data: string[];
   out: string;
-  method?: string;
-  perChannel?: boolean;
-  perTensor?: boolean;
-  inputConfig?: string;
-  limit?: number;
-  batch?: number;
-  seed?: number;
-  threads?: number;
   cosine?: number;
   noiseSignal?: number;
   cumulativeDrop?: number;
   top?: number;
 }
 
-const num = finiteNumber;
-
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('Per-layer accuracy analysis (individual and cumulative error, outliers, top-k); writes OUT/analysis.json, analysis.md, analysis.csv, analysis.html, individual_qnt_error_analysis.txt')
     .argument('<model>', 'float ONNX model file')
     .option('--target <profile>', 'chip profile to quantize for (or --quantized)')
     .option('--quantized <qdir>', 'analyse a folder written by `npuquant quantize` instead of quantizing again')
-    .requiredOption('--data <path>', 'samples: image folder, list file (one per input, repeatable) or a .npy batch; also the calibration data with --target', (v: string, p: string[]) => [...p, v], [])
-    .requiredOption('--out <dir>', 'output folder of the reports')
-    .option('--method <m>', `calibration method with --target: ${CALIBRATION_METHODS.join(', ')} (default: the profile's)`)
-    .option('--per-channel', 'per-channel weights (with --target)')
-    .option('--per-tensor', 'per-tensor weights (with --target)')
-    .option('--input-config <file.json>', 'image preprocessing (size, colorFormat, mean, std, layout, resize)')
-    .option('--limit <n>', 'use at most N samples', num('--limit'))
-    .option('--batch <n>', 'samples per engine run (default 16)', num('--batch'))
-    .option('--seed <n>', 'shuffle the samples with this seed', num('--seed'))
-    .option('--threads <n>', 'engine threads', num('--threads'))
+    .requiredOption('--out <dir>', 'output folder of the reports');
+  addGranularityOptions(addSampleOptions(cmd, 'samples: image folder, list file (one per input, repeatable) or a .npy batch; also the calibration data with --target'))
     .option('--cosine <x>', 'flag layers whose individual cosine is below this (default 0.99)', num('--cosine'))
     .option('--noise-signal <x>', 'flag layers whose individual noise:signal ratio is above this (default 0.1)', num('--noise-signal'))
     .option('--cumulative-drop <x>', 'flag layers where the cumulative cosine drops by more than this (default 0.01)', num('--cumulative-drop'))
     .option('--top <n>', 'layers listed in the summary printed here (default 10)', num('--top'))
     .action(async (modelPath: string, opts: AnalyzeCliOptions) => {
       if (!opts.target === !opts.quantized) throw new NpuqError('INVALID_ARGUMENT', 'pass either --target (quantize, then analyse) or --quantized QDIR (analyse a quantized folder)');
-      if (opts.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) {
-        throw new NpuqError('INVALID_ARGUMENT', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received "${opts.method}"`);
-      }
-      if (opts.perChannel && opts.perTensor) throw new NpuqError('INVALID_ARGUMENT', 'pass either --per-channel or --per-tensor, not both');
-      const data = opts.data.length === 1 ? opts.data[0] : opts.data;
-      const inputConfig = opts.inputConfig ? await loadInputConfig(opts.inputConfig) : undefined;
-      const common = { data, inputConfig, limit: opts.limit, batchSize: opts.batch, shuffleSeed: opts.seed, threads: opts.threads };
+      const common = await sampleOptions(opts);
       let qm;
       if (opts.quantized) {
         qm = await loadQuantized(opts.quantized, { threads: opts.threads });
       } else {
         const bar = progressBar('calibrating');
         try {
-          qm = await quantize(modelPath, {
-            ...common, target: opts.target!, method: opts.method as CalibrationMethod | undefined,
-            perChannel: opts.perChannel ? true : opts.perTensor ? false : undefined, onProgress: bar.update,
-          });
+          qm = await quantize(modelPath, { ...common, target: opts.target!, onProgress: bar.update });
         } finally {
           bar.stop();
         }

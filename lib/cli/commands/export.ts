@@ -32,6 +32,26 @@ interface ExportFormat {
   write(qm: QuantizedModel, file: string): Promise<void>;
 }
 
+// Default file names of the hybrid config formats (lib/hybrid/formats) as exports of a folder's plan.
+const VENDOR_FILE: Readonly<Record<string, string>> = {
+  npuquant: 'model.quantization.yaml', rknn2: 'quantization.cfg', rknn1: 'quantization.cfg', 'tpu-mlir-qtable': 'qtable',
+  'tpu-mlir-cali': 'cali_table', pulsar2: 'layer_configs.json', xquant: 'custom_setting.json', aimet: 'model.encodings',
+};
+
+function writeText(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new NpuqError('FILE_WRITE', `cannot write ${file}: ${(e as Error).message}`, { file, cause: e });
+  }
+}
+
+const VENDOR_FORMATS: Record<string, ExportFormat> = Object.fromEntries(HYBRID_FORMATS.map((f) => [f.name, {
+  file: VENDOR_FILE[f.name] ?? `${f.name}.txt`,
+  describe: f.describe,
+  write: async (qm: QuantizedModel, file: string) => writeText(file, f.write(configOf(qm), qm.graph)),
+}]));
+
 /** Formats of `npuquant export --format`, by name. */
 export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
   qdq: {
@@ -42,14 +62,9 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
   'quant-params': {
     file: 'quant_params.json',
     describe: "npuquant's quant_params.json: every tensor's dtype, scales, zero points and range, every node's precision",
-    write: async (qm, file) => {
-      try {
-        fs.writeFileSync(file, `${JSON.stringify(qm.quantParams(), null, 1)}\n`);
-      } catch (e) {
-        throw new NpuqError('FILE_WRITE', `cannot write ${file}: ${(e as Error).message}`, { file, cause: e });
-      }
-    },
+    write: async (qm, file) => writeText(file, `${JSON.stringify(qm.quantParams(), null, 1)}\n`),
   },
+  ...VENDOR_FORMATS,
 };
 
 /**
@@ -63,26 +78,6 @@ export function configOf(qm: QuantizedModel): HybridConfig {
     if (n.precision !== qm.profile.activation.dtype) layers[n.name] = n.precision;
   }
   return { target: qm.profile.name, layers, tensors: tensorParams(qm) };
-}
-
-// Every hybrid config format (lib/hybrid/formats) as an export of the folder's plan.
-const VENDOR_FILE: Record<string, string> = {
-  npuquant: 'model.quantization.yaml', rknn2: 'quantization.cfg', rknn1: 'quantization.cfg', 'tpu-mlir-qtable': 'qtable',
-  'tpu-mlir-cali': 'cali_table', pulsar2: 'layer_configs.json', xquant: 'custom_setting.json', aimet: 'model.encodings',
-};
-for (const f of HYBRID_FORMATS) {
-  (EXPORT_FORMATS as Record<string, ExportFormat>)[f.name] = {
-    file: VENDOR_FILE[f.name] ?? `${f.name}.txt`,
-    describe: f.describe,
-    write: async (qm, file) => {
-      const text = f.write(configOf(qm), qm.graph);
-      try {
-        fs.writeFileSync(file, text);
-      } catch (e) {
-        throw new NpuqError('FILE_WRITE', `cannot write ${file}: ${(e as Error).message}`, { file, cause: e });
-      }
-    },
-  };
 }
 
 /** Where `--out` (or its absence) puts the file of `format`. */

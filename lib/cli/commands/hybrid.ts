@@ -1,23 +1,8 @@
 import type { Command } from 'commander';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/options';
-import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
 import { step1, step2, type SuggestStrategy } from '../../hybrid/steps';
-import { finiteNumber } from '../options';
 import { progressBar } from '../progress';
-
-interface CommonCli {
-  data: string[];
-  out: string;
-  inputConfig?: string;
-  limit?: number;
-  batch?: number;
-  seed?: number;
-  threads?: number;
-  method?: string;
-}
-
-const num = finiteNumber;
+import { addGranularityOptions, addSampleOptions, sampleOptions, type SampleCliOptions } from '../sample-options';
 
 /** "threshold", "top:N" or "search:cosine>=0.999" / "search:top1>=0.99". */
 export function parseSuggest(s: string): SuggestStrategy {
@@ -29,49 +14,22 @@ export function parseSuggest(s: string): SuggestStrategy {
   throw new NpuqError('INVALID_ARGUMENT', `Expected threshold, top:N or search:cosine>=X / search:top1>=X (X in (0, 1]) for --suggest but received "${s}"`);
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .requiredOption('--data <path>', 'samples: image folder, list file (one per input, repeatable) or a .npy batch', (v: string, p: string[]) => [...p, v], [])
-    .requiredOption('--out <dir>', 'output folder')
-    .option('--method <m>', `calibration method: ${CALIBRATION_METHODS.join(', ')} (default: the profile's, or the config's)`)
-    .option('--input-config <file.json>', 'image preprocessing (size, colorFormat, mean, std, layout, resize)')
-    .option('--limit <n>', 'use at most N samples', num('--limit'))
-    .option('--batch <n>', 'samples per engine run (default 16)', num('--batch'))
-    .option('--seed <n>', 'shuffle the samples with this seed', num('--seed'))
-    .option('--threads <n>', 'engine threads', num('--threads'));
-}
-
-async function commonOptions(opts: CommonCli) {
-  if (opts.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) {
-    throw new NpuqError('INVALID_ARGUMENT', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received "${opts.method}"`);
-  }
-  return {
-    data: opts.data.length === 1 ? opts.data[0] : opts.data,
-    inputConfig: opts.inputConfig ? await loadInputConfig(opts.inputConfig) : undefined,
-    limit: opts.limit, batchSize: opts.batch, shuffleSeed: opts.seed, threads: opts.threads,
-    method: opts.method as CalibrationMethod | undefined,
-  };
-}
-
 export function registerHybrid(program: Command): void {
   const hybrid = program.command('hybrid').description('Hybrid (mixed-precision) quantization in two steps: step1 suggests layers, step2 re-quantizes them in higher precision');
-  common(hybrid
+  addGranularityOptions(addSampleOptions(hybrid
     .command('step1')
     .description('Quantize, analyse and write OUT/<model>.quantization.yaml (custom_quantize_layers pre-filled with the suggested layers) and the analysis reports')
     .argument('<model>', 'float ONNX model file')
-    .requiredOption('--target <profile>', 'chip profile'))
-    .option('--per-channel', 'per-channel weights')
-    .option('--per-tensor', 'per-tensor weights')
+    .requiredOption('--target <profile>', 'chip profile')
+    .requiredOption('--out <dir>', 'output folder')))
     .option('--suggest <how>', 'threshold (flagged layers, default), top:N (N worst by individual error) or search:cosine>=X / search:top1>=X (automatic search)', 'threshold')
-    .action(async (modelPath: string, opts: CommonCli & { target: string; perChannel?: boolean; perTensor?: boolean; suggest: string }) => {
-      if (opts.perChannel && opts.perTensor) throw new NpuqError('INVALID_ARGUMENT', 'pass either --per-channel or --per-tensor, not both');
+    .action(async (modelPath: string, opts: SampleCliOptions & { out: string; target: string; suggest: string }) => {
       const suggest = parseSuggest(opts.suggest);
       const bar = progressBar('step 1');
       let r;
       try {
         r = await step1(modelPath, {
-          ...(await commonOptions(opts)), target: opts.target, suggest, out: opts.out,
-          perChannel: opts.perChannel ? true : opts.perTensor ? false : undefined, onProgress: bar.update,
+          ...(await sampleOptions(opts)), target: opts.target, suggest, out: opts.out, onProgress: bar.update,
         });
       } finally {
         bar.stop();
@@ -89,20 +47,21 @@ export function registerHybrid(program: Command): void {
       for (const [name, p] of layers) out.write(`  ${name}: ${p}  # ${r.config.comments?.[name] ?? ''}\n`);
       for (const f of r.files) out.write(`wrote ${f}\n`);
     });
-  common(hybrid
+  addSampleOptions(hybrid
     .command('step2')
     .description('Validate a hybrid config (npuquant YAML or a vendor format) and re-quantize with its layers in higher precision; writes what `quantize` writes plus a new analysis')
     .argument('<model>', 'float ONNX model file')
-    .requiredOption('--config <file>', 'hybrid config: <model>.quantization.yaml from step1, or a vendor file (RKNN quantization.cfg, TPU-MLIR qtable, Pulsar2 JSON, XQuant JSON, AIMET encodings)'))
+    .requiredOption('--config <file>', 'hybrid config: <model>.quantization.yaml from step1, or a vendor file (RKNN quantization.cfg, TPU-MLIR qtable, Pulsar2 JSON, XQuant JSON, AIMET encodings)')
+    .requiredOption('--out <dir>', 'output folder'))
     .option('--target <profile>', 'chip profile (needed for vendor configs that do not name one)')
     .option('--format <name>', 'config format (default: detected)')
     .option('--no-analysis', 'skip the analysis of the hybrid model')
-    .action(async (modelPath: string, opts: CommonCli & { config: string; target?: string; format?: string; analysis: boolean }) => {
+    .action(async (modelPath: string, opts: SampleCliOptions & { out: string; config: string; target?: string; format?: string; analysis: boolean }) => {
       const bar = progressBar('step 2');
       let r;
       try {
         r = await step2(modelPath, opts.config, {
-          ...(await commonOptions(opts)), target: opts.target, format: opts.format, out: opts.out, skipAnalysis: !opts.analysis, onProgress: bar.update,
+          ...(await sampleOptions(opts)), target: opts.target, format: opts.format, out: opts.out, skipAnalysis: !opts.analysis, onProgress: bar.update,
         });
       } finally {
         bar.stop();

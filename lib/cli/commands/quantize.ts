@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/options';
 import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
-import { quantize, saveQuantized, type QuantizeOptions } from '../../quantize/quantize';
+import { optimizedForQuantization, quantize, saveQuantized, type QuantizeOptions } from '../../quantize/quantize';
 import { configOverrides, readConfigFile } from '../../hybrid/steps';
 import { loadModel } from '../../io/onnx';
 import { progressBar } from '../progress';
@@ -86,14 +86,15 @@ export function registerQuantize(program: Command): void {
       const ptqLines: string[] = [];
       try {
         // A hybrid config (npuquant YAML or a vendor file): its layers' precisions and tensors' ranges.
+        const float = await loadModel(modelPath);
         let overrides;
         if (opts.config) {
-          const float = await loadModel(modelPath);
-          const cfg = readConfigFile(opts.config, float, { target: opts.target });
+          const graph = optimizedForQuantization(float).graph;
+          const cfg = readConfigFile(opts.config, graph, { target: opts.target });
           if (cfg.target !== opts.target) throw new NpuqError('INVALID_ARGUMENT', `${opts.config} is for target ${cfg.target} but --target is ${opts.target}`);
-          overrides = configOverrides(cfg, float, opts.config);
+          overrides = configOverrides(cfg, graph, opts.config);
         }
-        const qm = await quantize(modelPath, {
+        const qm = await quantize(float, {
           overrides,
           target: opts.target,
           data: opts.data.length === 1 ? opts.data[0] : opts.data,

@@ -131,22 +131,7 @@ function readTensor(src: YamlSource, key: string, node: YNode | null, axisOf: ()
   }
   const method = get('method');
   if ((method !== undefined && src.string(method, `${what} method`) === 'channel') || t.scale.length > 1 || quantizer.startsWith('perchannel')) t.axis = axisOf();
-  const min = get('min_value');
-  const max = get('max_value');
-  if (min !== undefined && max !== undefined) {
-    const mins = src.numbers(min, `${what} min_value`);
-    const maxs = src.numbers(max, `${what} max_value`);
-    if (mins.length === 1 && maxs.length === 1) {
-      t.min = mins[0];
-      t.max = maxs[0];
-    }
-  }
-  try {
-    checkTensorParams(key, t, src.at(node));
-  } catch (e) {
-    throw e instanceof NpuqError ? new NpuqError(e.code, e.message, { file: src.file }) : e;
-  }
-  return t;
+  return src.finishTensor(key, t, node, get('min_value'), get('max_value'), what, 'min_value', 'max_value');
 }
 
 /**
@@ -161,16 +146,8 @@ export function readRknn1(text: string, graph: Graph, opts: RknnReadOptions = {}
   const ix = indexGraph(graph);
   const top = src.rootEntries('the config');
   src.checkKeys(top, TOP_KEYS, 'the config');
-  const part: HybridConfigPart = { layers: {} };
-  for (const e of src.entries(top.find((t) => t.key === 'customized_quantize_layers')?.value ?? null, 'customized_quantize_layers')) {
-    const node = layerNode(ix, e.key, src.at(e.keyNode), file);
-    if (e.value === null) src.fail(e.keyNode, `layer "${e.key}" has no quantized type`);
-    const p = RKNN1_PRECISIONS.read(src.string(e.value, `quantized type of "${e.key}"`), src.at(e.value), file);
-    if (node.name in part.layers && part.layers[node.name] !== p) src.fail(e.keyNode, `layer "${node.name}" is set twice, to ${part.layers[node.name]} and ${p}`);
-    part.layers[node.name] = p;
-    const comment = e.value.comment;
-    if (comment && comment.trim() !== '') (part.comments ??= {})[node.name] = comment.trim();
-  }
+  const part = src.layerMap(top.find((t) => t.key === 'customized_quantize_layers')?.value ?? null, 'customized_quantize_layers',
+    (name, where) => layerNode(ix, name, where, file), RKNN1_PRECISIONS, 'quantized type');
   const params = top.find((t) => t.key === 'quantize_parameters');
   if (params) {
     part.tensors = {};

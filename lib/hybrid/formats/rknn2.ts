@@ -32,13 +32,11 @@
  * calibrated range when `min`/`max` are absent.
  */
 import { Document, type Node as YNode, type YAMLMap } from 'yaml';
-import type { Precision } from '../../quantize/profile';
 import type { QuantDType } from '../../quantize/params';
 import { type HybridConfig, type HybridConfigPart, QUANT_DTYPES, type TensorParams, checkTensorParams } from '../config';
 import { type RknnReadOptions, PrecisionVocabulary, channelAxis, checkChannels, firstOutput, indexGraph, nodeByOutputOrName, nodeNamed, valueNamed } from './common';
 import { YamlSource, commentedMap, paramsMap } from './yaml-source';
 import type { Graph } from '../../ir/graph';
-import { NpuqError } from '../../errors';
 
 /** Toolkit2 spellings: `custom_quantize_layers` values. */
 export const RKNN2_PRECISIONS = new PrecisionVocabulary('RKNN-Toolkit2 quantization.cfg', [
@@ -71,22 +69,7 @@ function readTensor(src: YamlSource, name: string, node: YNode | null, axisOf: (
   const method = get('qmethod');
   const perChannel = method !== undefined ? src.string(method, `${what} qmethod`) === 'channel' : t.scale.length > 1;
   if (perChannel) t.axis = axisOf();
-  const min = get('min') ?? get('ori_min');
-  const max = get('max') ?? get('ori_max');
-  if (min !== undefined && max !== undefined) {
-    const mins = src.numbers(min, `${what} min`);
-    const maxs = src.numbers(max, `${what} max`);
-    if (mins.length === 1 && maxs.length === 1) {
-      t.min = mins[0];
-      t.max = maxs[0];
-    }
-  }
-  try {
-    checkTensorParams(name, t, src.at(node));
-  } catch (e) {
-    throw e instanceof NpuqError ? new NpuqError(e.code, e.message, { file: src.file }) : e;
-  }
-  return t;
+  return src.finishTensor(name, t, node, get('min') ?? get('ori_min'), get('max') ?? get('ori_max'), what, 'min', 'max');
 }
 
 /**
@@ -101,16 +84,8 @@ export function readRknn2(text: string, graph: Graph, opts: RknnReadOptions = {}
   const ix = indexGraph(graph);
   const top = src.rootEntries('the config');
   src.checkKeys(top, TOP_KEYS, 'the config');
-  const part: HybridConfigPart = { layers: {} };
-  for (const e of src.entries(top.find((t) => t.key === 'custom_quantize_layers')?.value ?? null, 'custom_quantize_layers')) {
-    const node = nodeByOutputOrName(ix, e.key, src.at(e.keyNode), file);
-    if (e.value === null) src.fail(e.keyNode, `layer "${e.key}" has no data type`);
-    const p: Precision = RKNN2_PRECISIONS.read(src.string(e.value, `data type of "${e.key}"`), src.at(e.value), file);
-    if (node.name in part.layers && part.layers[node.name] !== p) src.fail(e.keyNode, `layer "${node.name}" is set twice, to ${part.layers[node.name]} and ${p}`);
-    part.layers[node.name] = p;
-    const comment = e.value.comment;
-    if (comment && comment.trim() !== '') (part.comments ??= {})[node.name] = comment.trim();
-  }
+  const part = src.layerMap(top.find((t) => t.key === 'custom_quantize_layers')?.value ?? null, 'custom_quantize_layers',
+    (name, where) => nodeByOutputOrName(ix, name, where, file), RKNN2_PRECISIONS, 'data type');
   const params = top.find((t) => t.key === 'quantize_parameters');
   if (params) {
     part.tensors = {};

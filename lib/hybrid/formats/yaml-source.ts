@@ -4,8 +4,10 @@
  * and by the RKNN-Toolkit1/2 configs. Parsing uses the `yaml` package (eemeli/yaml).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import { closestNames } from '../config';
-import { badConfig } from './common';
+import { NpuqError } from '../../errors';
+import type { Node } from '../../ir/graph';
+import { type HybridConfigPart, type TensorParams, checkTensorParams, closestNames } from '../config';
+import { type PrecisionVocabulary, badConfig } from './common';
 
 /** One key of a YAML mapping. */
 export interface YamlEntry {
@@ -112,6 +114,46 @@ export class YamlSource {
   numbers(node: YNode | null, what: string): number[] {
     if (isSeq(node)) return node.items.map((it, i) => this.number(it as YNode, `${what}[${i}]`));
     return [this.number(node, what)];
+  }
+
+  /**
+   * The layers map of an RKNN-style config (`custom_quantize_layers` / `customized_quantize_layers`):
+   * each key resolved to a node by `nodeOf`, each value read by `vocabulary`, line comments kept.
+   * A layer given twice with different types is an error.
+   */
+  layerMap(node: YNode | null, key: string, nodeOf: (name: string, where: string) => Node, vocabulary: PrecisionVocabulary, typeWord: string): HybridConfigPart {
+    const part: HybridConfigPart = { layers: {} };
+    for (const e of this.entries(node, key)) {
+      const n = nodeOf(e.key, this.at(e.keyNode));
+      if (e.value === null) this.fail(e.keyNode, `layer "${e.key}" has no ${typeWord}`);
+      const p = vocabulary.read(this.string(e.value, `${typeWord} of "${e.key}"`), this.at(e.value), this.file);
+      if (n.name in part.layers && part.layers[n.name] !== p) this.fail(e.keyNode, `layer "${n.name}" is set twice, to ${part.layers[n.name]} and ${p}`);
+      part.layers[n.name] = p;
+      const comment = e.value.comment;
+      if (comment && comment.trim() !== '') (part.comments ??= {})[n.name] = comment.trim();
+    }
+    return part;
+  }
+
+  /**
+   * Finishes one tensor's parameters read from `node`: a per-tensor min/max pair when both are there
+   * (per-channel lists are left out), then checkTensorParams with this file's name on its error.
+   */
+  finishTensor(name: string, t: TensorParams, node: YNode | null, min: YNode | null | undefined, max: YNode | null | undefined, what: string, minKey: string, maxKey: string): TensorParams {
+    if (min !== undefined && max !== undefined) {
+      const mins = this.numbers(min, `${what} ${minKey}`);
+      const maxs = this.numbers(max, `${what} ${maxKey}`);
+      if (mins.length === 1 && maxs.length === 1) {
+        t.min = mins[0];
+        t.max = maxs[0];
+      }
+    }
+    try {
+      checkTensorParams(name, t, this.at(node));
+    } catch (e) {
+      throw e instanceof NpuqError ? new NpuqError(e.code, e.message, { file: this.file }) : e;
+    }
+    return t;
   }
 
   /** The plain JS value of a node. */

@@ -116,12 +116,14 @@ struct ErrorStatsOp : Op {
   // Histograms of f and q over [lo, hi] (values outside in the end bins). Bin indices are computed four
   // at a time; counts go to four interleaved sub-histograms per side (lane l counts at 4 * bin + l),
   // so runs of equal bins do not wait on each other's increments, and are summed at the end.
-  void histograms(const float* f, const float* q, bool all_finite, double* hf, double* hq) const {
+  // `counts`: 8 * bins zeroed counters of this item (the run's scratch).
+  void histograms(const float* f, const float* q, bool all_finite, uint32_t* counts, double* hf, double* hq) const {
     typedef float v4f __attribute__((vector_size(16)));
     typedef int32_t v4i __attribute__((vector_size(16)));
     const float flo = float(lo), width = float(double(bins) / (hi - lo)), top = float(bins - 1);
     const v4f vlo = {flo, flo, flo, flo}, vw = {width, width, width, width}, vzero = {0, 0, 0, 0}, vtop = {top, top, top, top};
-    std::vector<uint32_t> cf(4 * bins, 0), cq(4 * bins, 0);
+    uint32_t* cf = counts;
+    uint32_t* cq = counts + 4 * bins;
     auto index = [&](const float* p) {
       v4f v;
       std::memcpy(&v, p, sizeof v);
@@ -154,10 +156,10 @@ struct ErrorStatsOp : Op {
     }
   }
 
-  void item(const float* f, const float* q, ItemSums& r, double* hf, double* hq, double* ch) const {
+  void item(const float* f, const float* q, ItemSums& r, uint32_t* counts, double* hf, double* hq, double* ch) const {
     const bool fast = per_item > 0 && sums_fast(f, q, per_item, r);
     if (!fast) sums_careful(f, q, per_item, r);
-    if (hist) histograms(f, q, fast, hf, hq);
+    if (hist) histograms(f, q, fast, counts, hf, hq);
     if (channels) {
       typedef float v4f __attribute__((vector_size(16)));
       typedef int32_t v4i __attribute__((vector_size(16)));
@@ -193,11 +195,12 @@ struct ErrorStatsOp : Op {
     const size_t extra = 2 * bins + channels;
     std::vector<ItemSums> sums(items);
     std::vector<double> scratch(items * extra, 0.0);
+    std::vector<uint32_t> counts(hist ? items * 8 * bins : 0, 0);
     for (size_t it = 0; it < items; ++it)
       for (size_t c = 0; c < channels; ++c) scratch[it * extra + 2 * bins + c] = -1;
     auto one = [&](size_t it) {
       double* s = scratch.data() + it * extra;
-      item(f + it * per_item, q + it * per_item, sums[it], s, s + bins, s + 2 * bins);
+      item(f + it * per_item, q + it * per_item, sums[it], hist ? counts.data() + it * 8 * bins : nullptr, s, s + bins, s + 2 * bins);
     };
     if (rs.pool() && items > 1 && per_item >= 4096) rs.pool()->parallel_for(items, one);
     else for (size_t it = 0; it < items; ++it) one(it);
