@@ -1,7 +1,9 @@
 /**
  * Loads the native addon: prebuilds/<platform>-<arch>/npuquant.node first (shipped in the npm
  * package), then the cmake-js / node-gyp build folders (through `bindings`). A local build that is
- * newer than the prebuilt binary wins (a developer who rebuilt the engine runs what they built). Fails with a
+ * newer than the prebuilt binary wins (a developer who rebuilt the engine runs what they built). The
+ * environment variable NPUQ_ADDON names one binary explicitly (a build folder of its own, an Electron
+ * app's unpacked copy); it is then the only one tried. Fails with a
  * NpuqError('NATIVE_LOAD') that names the platform and what to do.
  */
 import * as fs from 'fs';
@@ -28,28 +30,53 @@ export function native(): NativeAddon {
   const platformArch = `${process.platform}-${process.arch}`;
   const prebuilt = path.join(root, 'prebuilds', platformArch, 'npuquant.node');
   const errors: string[] = [];
-  const local = path.join(root, 'build', 'Release', 'npuquant.node');
-  const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : -1);
-  if (fs.existsSync(prebuilt) && mtime(prebuilt) >= mtime(local)) {
+  const explicit = process.env.NPUQ_ADDON;
+  if (explicit) {
+    // An explicit path wins and does not fall back: asking for a binary and silently getting another
+    // one would make every measurement and test run on that binary a lie.
     try {
-      cached = require(prebuilt) as NativeAddon;
+      cached = require(path.resolve(explicit)) as NativeAddon;
       return cached;
     } catch (e) {
-      errors.push(`${prebuilt}: ${(e as Error).message}`);
+      throw new NpuqError(
+        'NATIVE_LOAD',
+        `NPUQ_ADDON=${explicit} could not be loaded: ${(e as Error).message.split('\n')[0]}. ` +
+          `Point NPUQ_ADDON at a npuquant.node built for ${platformArch}, or unset it to use the packaged one.`,
+      );
     }
   }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const bindings = require('bindings') as (opts: { bindings: string; module_root: string }) => NativeAddon;
-    cached = bindings({ bindings: 'npuquant.node', module_root: root });
-    return cached;
-  } catch (e) {
-    errors.push((e as Error).message.split('\n')[0]);
+  const local = path.join(root, 'build', 'Release', 'npuquant.node');
+  const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : -1);
+  const tryPrebuilt = (): NativeAddon | undefined => {
+    if (!fs.existsSync(prebuilt)) return undefined;
+    try {
+      return require(prebuilt) as NativeAddon;
+    } catch (e) {
+      errors.push(`${prebuilt}: ${(e as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
+  };
+  const tryLocal = (): NativeAddon | undefined => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const bindings = require('bindings') as (opts: { bindings: string; module_root: string }) => NativeAddon;
+      return bindings({ bindings: 'npuquant.node', module_root: root });
+    } catch (e) {
+      errors.push((e as Error).message.split('\n')[0]);
+      return undefined;
+    }
+  };
+  // The newer of the two goes first; the other is the fallback, so a local build that fails to load
+  // (built for another Node ABI, a missing libstdc++ on a board) does not hide a working prebuilt one.
+  const order = mtime(prebuilt) >= mtime(local) ? [tryPrebuilt, tryLocal] : [tryLocal, tryPrebuilt];
+  for (const attempt of order) {
+    const addon = attempt();
+    if (addon) return (cached = addon);
   }
   throw new NpuqError(
     'NATIVE_LOAD',
     `npuquant's native engine could not be loaded for ${platformArch} (Node ${process.versions.node}, N-API ${process.versions.napi}). ` +
-      `No prebuilt binary matched and no local build was found. Build it from source with "npm rebuild npuquant" ` +
+      `Neither a prebuilt binary nor a local build loaded. Build it from source with "npm rebuild npuquant" ` +
       `(needs cmake >= 3.18 and a C++17 compiler). Details: ${errors.join('; ')}`,
   );
 }
