@@ -1,41 +1,103 @@
-// ErrorStats (the accuracy-analysis probe, native/engine/ops/analysis.cc) on one [16, 24, 16, 16] pair:
-// the sums alone, with the two 32-bin histograms, with per-channel max, and both. Single thread.
+// ErrorStats (the accuracy-analysis probe, native/engine/ops/analysis.cc) on one [16, 24, 16, 16] pair,
+// single thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and
+// all of it; the test side float32 or int8 (read through scale / zero_point, no dequantized copy).
 //   cmake -S . -B build-qbench -DNPUQ_BUILD_BENCH=ON && cmake --build build-qbench -j2 --target bench_error_stats && ./build-qbench/bench_error_stats
-// Measured (Zen 2, quiet): sums 0.57 ns/element, + histograms 1.67, + channels 0.75, all 1.86.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <vector>
-#include <memory>
+
 #include "engine/ops/ops.h"
 #include "engine/plan.h"
+#include "npuq/isa.h"
+
 using namespace npuq;
+
+namespace {
+
+AttrValue num(double x) {
+  AttrValue v;
+  v.number = x;
+  return v;
+}
+
+}  // namespace
+
 int main() {
   const size_t N = 16, C = 24, H = 16, W = 16, n = N * C * H * W;
+  const float scale = 4.0f / 127;
   std::vector<float> a(n), b(n);
-  std::mt19937 g(1); std::uniform_real_distribution<float> u(-2, 2);
-  for (size_t i = 0; i < n; ++i) { a[i] = u(g); b[i] = a[i] + u(g) * 0.01f; }
-  for (int variant = 0; variant < 4; ++variant) {
-    PlanDesc plan;
-    TensorDesc ta; ta.shape = {int64_t(N), int64_t(C), int64_t(H), int64_t(W)}; ta.numel = n; ta.bytes = n * 4; ta.is_const = true;
-    ta.data = std::make_shared<std::vector<uint8_t>>((uint8_t*)a.data(), (uint8_t*)(a.data() + n));
-    TensorDesc tb = ta; tb.data = std::make_shared<std::vector<uint8_t>>((uint8_t*)b.data(), (uint8_t*)(b.data() + n));
-    bool hist = variant & 1; size_t ch = (variant & 2) ? C : 0;
-    TensorDesc to; to.dtype = DType::Float64; to.shape = {int64_t(16 + 64 + ch)}; to.numel = 16 + 64 + ch; to.bytes = to.numel * 8; to.offset = 0;
-    plan.tensors = {ta, tb, to};
-    NodeDesc nd; nd.op = "ErrorStats"; nd.name = "p"; nd.inputs = {0, 1}; nd.outputs = {2};
-    { AttrValue v; v.number = 32; nd.attrs.values["bins"] = v; } { AttrValue v; v.number = double(ch); nd.attrs.values["channels"] = v; }
-    if (hist) { AttrValue v; v.number = -4; nd.attrs.values["lo"] = v; v.number = 4; nd.attrs.values["hi"] = v; }
-    plan.nodes = {nd};
-    OpBuild ob(plan, plan.nodes[0], Isa::Scalar);
-    auto op = (*find_op("ErrorStats"))(ob);
-    std::vector<uint8_t> arena(to.bytes + 64);
-    RunState rs(plan, arena.data(), nullptr);
-    op->run(rs);
-    auto t0 = std::chrono::steady_clock::now();
-    const int R = 300;
-    for (int r = 0; r < R; ++r) op->run(rs);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / R;
-    printf("hist %d ch %zu: %.3f ms, %.2f ns/elem\n", hist, ch, ms, ms * 1e6 / n);
+  std::vector<int8_t> bq(n);
+  std::mt19937 g(1);
+  std::uniform_real_distribution<float> u(-2, 2);
+  for (size_t i = 0; i < n; ++i) {
+    a[i] = u(g);
+    bq[i] = int8_t(std::lround(std::fmin(127.f, std::fmax(-128.f, a[i] / scale))));
+    b[i] = float(bq[i]) * scale;
   }
+  auto bytes = [](const void* p, size_t len) {
+    const auto* c = static_cast<const uint8_t*>(p);
+    return std::make_shared<std::vector<uint8_t>>(c, c + len);
+  };
+  printf("| tier | test | sums | + histograms | + channels | all |\n|---|---|---:|---:|---:|---:|\n");
+  for (Isa isa : supported_isas()) {
+    for (int integer = 0; integer < 2; ++integer) {
+      double ns[4];
+      for (int variant = 0; variant < 4; ++variant) {
+        const bool hist = variant & 1;
+        const size_t ch = (variant & 2) ? C : 0;
+        PlanDesc plan;
+        TensorDesc ta;
+        ta.shape = {int64_t(N), int64_t(C), int64_t(H), int64_t(W)};
+        ta.numel = n;
+        ta.bytes = n * 4;
+        ta.is_const = true;
+        ta.data = bytes(a.data(), n * 4);
+        TensorDesc tb = ta;
+        if (integer) {
+          tb.dtype = DType::Int8;
+          tb.bytes = n;
+          tb.data = bytes(bq.data(), n);
+        } else {
+          tb.data = bytes(b.data(), n * 4);
+        }
+        TensorDesc to;
+        to.dtype = DType::Float64;
+        to.numel = 16 + 64 + ch;
+        to.shape = {int64_t(to.numel)};
+        to.bytes = to.numel * 8;
+        plan.tensors = {ta, tb, to};
+        NodeDesc nd;
+        nd.op = "ErrorStats";
+        nd.name = "p";
+        nd.inputs = {0, 1};
+        nd.outputs = {2};
+        nd.attrs.values["bins"] = num(32);
+        nd.attrs.values["channels"] = num(double(ch));
+        if (hist) {
+          nd.attrs.values["lo"] = num(-4);
+          nd.attrs.values["hi"] = num(4);
+        }
+        if (integer) {
+          nd.attrs.values["scale"] = num(scale);
+          nd.attrs.values["zero_point"] = num(0);
+        }
+        plan.nodes = {nd};
+        OpBuild ob(plan, plan.nodes[0], isa);
+        auto op = (*find_op("ErrorStats"))(ob);
+        std::vector<uint8_t> arena(to.bytes + 64);
+        RunState rs(plan, arena.data(), nullptr);
+        op->run(rs);
+        const int R = 300;
+        auto t0 = std::chrono::steady_clock::now();
+        for (int r = 0; r < R; ++r) op->run(rs);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / R;
+        ns[variant] = ms * 1e6 / double(n);
+      }
+      printf("| %s | %s | %.2f | %.2f | %.2f | %.2f |\n", isa_name(isa), integer ? "int8" : "float32", ns[0], ns[1], ns[2], ns[3]);
+    }
+  }
+  printf("(ns per element pair)\n");
 }

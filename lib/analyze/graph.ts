@@ -8,7 +8,9 @@
  * and after each layer two ErrorStats probes (float vs cumulative, float vs individual) that reduce the
  * pair to a few sums inside the engine (native/engine/ops/analysis.cc). One run therefore costs about
  * three forward passes plus the probes; nothing but the probes' sums and the graph outputs leaves the
- * engine.
+ * engine. Two things keep the extra passes lean: probes read a quantized tensor's integers directly
+ * (no dequantized copy), and a float tensor read by several layers with the same input parameters is
+ * quantized once for all their individual copies.
  *
  * Node order: every node gets the rank of the float layer it belongs to (probes: the later of their two
  * inputs), and the graph is ordered by rank, so a float activation stays alive only until the probes of
@@ -55,6 +57,9 @@ export interface AnalysisGraph {
   outputs: { name: string; float: string; quantized: string }[];
   bins: number;
 }
+
+/** Integer types the probe reads directly. */
+const PROBE_INTS = new Set(['uint8', 'int8', 'uint16', 'int16']);
 
 const EXEC_FLOAT = new Set(['keep_float', 'float', 'float16', 'bfloat16']);
 
@@ -107,14 +112,23 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
   }
 
   const layers: ProbedLayer[] = [];
-  const probe = (name: string, ref: string, test: string, rank: number, range?: { lo: number; hi: number }, channels = 0): string => {
+  // Input quantizations shared between the layers' individual copies (see individual()).
+  const shared = new Map<string, string[]>();
+  const alias = new Map<string, string>();
+  /** A probe comparing `ref` with `test`: a float tensor, or integers with their scale and zero point. */
+  type TestSide = string | { int: string; scale: number; zeroPoint: number };
+  const probe = (name: string, ref: string, test: TestSide, rank: number, range?: { lo: number; hi: number }, channels = 0): string => {
     const out = `stats::${name}`;
     const attrs: Record<string, Attribute> = { bins: { kind: 'int', value: bins }, channels: { kind: 'int', value: channels } };
     if (range) {
       attrs.lo = { kind: 'float', value: range.lo };
       attrs.hi = { kind: 'float', value: range.hi };
     }
-    const n = new Node(`${out}::probe`, 'ErrorStats', [ref, test], [out], NPUQ_DOMAIN);
+    if (typeof test !== 'string') {
+      attrs.scale = { kind: 'float', value: test.scale };
+      attrs.zero_point = { kind: 'int', value: test.zeroPoint };
+    }
+    const n = new Node(`${out}::probe`, 'ErrorStats', [ref, typeof test === 'string' ? test : test.int], [out], NPUQ_DOMAIN);
     for (const [k, a] of Object.entries(attrs)) n.attrs.set(k, a);
     all.push({ node: n, rank, group: 3 });
     return out;
@@ -126,18 +140,15 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     const output = nq.activation ? nodeOf.get(nq.activation.node)!.outputs[0] : node.outputs[0];
     const home = plan.tensors.get(output);
     if (home === undefined && nq.execution !== 'keep_float' && !EXEC_FLOAT.has(nq.execution)) return;
-    // The quantized value of the output as float: the emulation's float view, or a dequantization of its integers.
-    let cum = output;
+    // The quantized value of the output: the emulation's float view, or its integers, which the probe
+    // reads through the scale and zero point itself (no dequantized copy).
+    let cum: TestSide = output;
+    let cumRank = rankOf.get(output) ?? index;
     if (!emu.floatNames.has(output)) {
       if (!home || !emu.intNames.has(output)) return; // not computed in the emulation (e.g. an unused output)
-      cum = `cum::${output}`;
-      const s = `${cum}::scale`, z = `${cum}::zp`;
-      g.initializers.set(s, new Tensor('float32', [], Float32Array.of(home.scale[0])));
-      g.initializers.set(z, Tensor.fromNumbers(home.dtype, [], [home.zeroPoint[0]]));
-      const dq = new Node(`${cum}::dequantize`, 'DequantizeLinear', [intName(output), s, z], [cum]);
-      const r = rankOf.get(intName(output)) ?? index;
-      all.push({ node: dq, rank: r, group: 2 });
-      rankOf.set(cum, r);
+      if (!PROBE_INTS.has(home.dtype)) throw new NpuqError('UNSUPPORTED', `cannot compare ${output}: its quantized type ${home.dtype} is not an 8/16-bit integer`);
+      cum = { int: intName(output), scale: Math.fround(home.scale[0]), zeroPoint: home.zeroPoint[0] };
+      cumRank = rankOf.get(intName(output)) ?? index;
     }
     const fr = plan.ranges.get(output);
     let range: { lo: number; hi: number } | undefined;
@@ -152,7 +163,7 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     const layer: ProbedLayer = {
       name: node.name, op: node.opType, index, output, execution: nq.execution, dtype: nq.precision,
       inputs: node.inputs.filter((t) => t && !isConst(t)),
-      cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, rankOf.get(cum) ?? index), range, channels),
+      cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
       channels, range,
     };
     if (nq.execution !== 'keep_float') layer.individual = individual(node, nq.activation?.node, output, index, range);
@@ -183,13 +194,46 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     const prefix = `ind::${node.name}::`;
     const miniInputs = new Set(mini.inputs.map((i) => i.name));
     const rename = (t: string) => (!t ? t : miniInputs.has(t) ? fl(t) : isConst(t) ? t : `${prefix}${t}`);
+    // The mini graph ends in a DequantizeLinear of the layer's integers: the probe reads those instead.
+    const last = e.graph.nodes.find((n) => n.outputs[0] === output);
+    const lastScale = last && e.graph.initializers.get(last.inputs[1]);
+    const lastZp = last && e.graph.initializers.get(last.inputs[2]);
+    const direct = last?.opType === 'DequantizeLinear' && lastScale?.size === 1 && lastZp?.size === 1 && PROBE_INTS.has(lastZp.dtype) ? last : undefined;
     for (const [k, t] of e.graph.initializers) if (!isConst(k)) g.initializers.set(rename(k), t);
+    // Nodes computed from float inputs and constants alone (the quantization of the layer's inputs)
+    // are shared between layers: a tensor read by several layers with the same input parameters is
+    // quantized once (`shared`: structural key -> outputs; `alias`: a skipped node's output -> the kept one).
+    const pure = new Set<string>();
+    const operand = (t: string): string | undefined => {
+      if (!t) return '';
+      if (miniInputs.has(t)) return fl(t);
+      if (isConst(t)) return t;
+      if (pure.has(t)) return alias.get(rename(t)) ?? rename(t);
+      const init = e.graph.initializers.get(t);
+      return init && init.size <= 16 ? `${init.dtype}[${init.shape.join(',')}]:${Array.from(init.data as ArrayLike<number | bigint>).join(',')}` : undefined;
+    };
     for (const n of e.graph.nodes) {
-      const c = new Node(`${prefix}${n.name}`, n.opType, n.inputs.map(rename), n.outputs.map(rename), n.domain);
+      if (n === direct) continue;
+      const operands = n.inputs.map(operand);
+      if (operands.every((o) => o !== undefined)) {
+        const attrs = [...n.attrs].map(([k, a]) => `${k}=${JSON.stringify(a, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`).sort().join(';');
+        const key = `${n.domain}|${n.opType}|${attrs}|${operands.join('|')}`;
+        for (const o of n.outputs) pure.add(o);
+        const kept = shared.get(key);
+        if (kept) {
+          n.outputs.forEach((o, i) => alias.set(rename(o), kept[i]));
+          continue;
+        }
+        shared.set(key, n.outputs.map(rename));
+      }
+      const c = new Node(`${prefix}${n.name}`, n.opType, n.inputs.map((t) => alias.get(rename(t)) ?? rename(t)), n.outputs.map(rename), n.domain);
       for (const [k, a] of n.attrs) c.attrs.set(k, a);
       all.push({ node: c, rank, group: 2 });
     }
-    return probe(`ind::${output}`, fl(output), rename(output), rank, range);
+    const test: TestSide = direct
+      ? { int: alias.get(rename(direct.inputs[0])) ?? rename(direct.inputs[0]), scale: Number(lastScale!.data[0]), zeroPoint: Number(lastZp!.data[0]) }
+      : alias.get(rename(output)) ?? rename(output);
+    return probe(`ind::${output}`, fl(output), test, rank, range);
   }
 
   const outputs = src.outputs.map((o) => ({ name: o.name, float: fl(o.name), quantized: o.name }));

@@ -17,6 +17,8 @@ StatsKernels scalar_kernels() {
   k.minmax = minmax_f32__scalar;
   k.histogram_name = "histogram_f32__scalar";
   k.histogram = histogram_f32__scalar;
+  k.error_stats_name = "error_stats_8x__scalar";
+  k.error_stats = error_stats_8x__scalar;
   return k;
 }
 
@@ -28,6 +30,8 @@ StatsKernels avx2_kernels() {
   k.minmax = minmax_f32_16x__avx2;
   k.histogram_name = "histogram_f32_8x__avx2";
   k.histogram = histogram_f32_8x__avx2;
+  k.error_stats_name = "error_stats_8x__avx2";
+  k.error_stats = error_stats_8x__avx2;
   return k;
 }
 #endif
@@ -40,6 +44,9 @@ StatsKernels neon_kernels(Isa isa) {
   k.minmax = minmax_f32_8x__neon;
   k.histogram_name = "histogram_f32_4x__neon";
   k.histogram = histogram_f32_4x__neon;
+  // The baseline build already runs the error-stats body in NEON registers (error-stats-impl.h).
+  k.error_stats_name = "error_stats_8x__scalar";
+  k.error_stats = error_stats_8x__scalar;
   return k;
 }
 #endif
@@ -52,6 +59,8 @@ StatsKernels rvv_kernels() {
   k.minmax = minmax_f32_e32m4__rvv;
   k.histogram_name = "histogram_f32_e32m1__rvv";
   k.histogram = histogram_f32_e32m1__rvv;
+  k.error_stats_name = "error_stats_8x__rvv";
+  k.error_stats = error_stats_8x__rvv;
   return k;
 }
 #endif

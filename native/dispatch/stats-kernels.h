@@ -34,12 +34,41 @@ struct HistogramArgs {
 };
 using HistogramFn = void (*)(size_t n, const float* x, const HistogramArgs& a, uint64_t* counts);
 
+// The analysis probe's item kernel (native/kernels/stats/error-stats-impl.h holds the one body every
+// tier compiles; native/engine/ops/analysis.cc the op and its careful path for non-finite values).
+// The test side is float32 or integers dequantized as DequantizeLinear does.
+enum class ErrorStatsTest { F32, U8, S8, U16, S16 };
+struct ErrorStatsArgs {
+  size_t n = 0;                    // elements of the item (> 0)
+  const void* test = nullptr;      // the item's test values
+  ErrorStatsTest test_type = ErrorStatsTest::F32;
+  float scale = 1;                 // integer test: value = float(int64(q) - zero_point) * scale
+  int32_t zero_point = 0;
+  size_t bins = 0;                 // histograms (when counts is given): bin = trunc(clamp((v - lo) * width, 0, top))
+  float lo = 0, width = 0, top = 0;
+  size_t channels = 0, inner = 1;  // per-channel max |f| over an item laid out [outer][channels][inner]
+};
+// Sums of one item (entries of the probe's header, see analysis.cc).
+struct ErrorStatsSums {
+  double n = 0, bad = 0, sf = 0, sff = 0, sd = 0, sdd = 0, maxd = 0, dot = 0, sq = 0, sqq = 0;
+  double fmin = 0, fmax = 0, qmin = 0, qmax = 0;
+};
+// Fast path of one item: sums, and when counts is given the two histograms (counts: kErrorStatsCounts(bins)
+// zeroed counters: 8 * bins for f, 8 * bins for the test side, lane l of a vector counting at
+// 8 * bin + l, then 1024 of scratch for counting 8-bit codes), and with
+// channels the per-channel max |f| (chmax, kept when larger). Returns false when a value was not
+// finite; counts and chmax may then hold partial counts and the caller starts the item over.
+constexpr size_t kErrorStatsCounts(size_t bins) { return 16 * bins + 1024; }
+using ErrorStatsFn = bool (*)(const float* f, const ErrorStatsArgs& a, ErrorStatsSums* r, uint32_t* counts, float* chmax);
+
 struct StatsKernels {
   Isa isa = Isa::Scalar;
   const char* minmax_name = nullptr;
   MinMaxFn minmax = nullptr;
   const char* histogram_name = nullptr;
   HistogramFn histogram = nullptr;
+  const char* error_stats_name = nullptr;
+  ErrorStatsFn error_stats = nullptr;
 };
 
 // The kernels for `isa` if this binary has them and the CPU supports the tier (NeonDot uses the NEON
@@ -49,10 +78,12 @@ const StatsKernels& stats_kernels(Isa isa);
 // --- the kernels themselves (native/kernels/stats/<name>-<isa>.cc) ---
 void minmax_f32__scalar(size_t, const float*, MinMaxF32*);
 void histogram_f32__scalar(size_t, const float*, const HistogramArgs&, uint64_t*);
+bool error_stats_8x__scalar(const float*, const ErrorStatsArgs&, ErrorStatsSums*, uint32_t*, float*);
 
 #if defined(NPUQ_HAVE_AVX2)
 void minmax_f32_16x__avx2(size_t, const float*, MinMaxF32*);
 void histogram_f32_8x__avx2(size_t, const float*, const HistogramArgs&, uint64_t*);
+bool error_stats_8x__avx2(const float*, const ErrorStatsArgs&, ErrorStatsSums*, uint32_t*, float*);
 #endif
 
 #if defined(NPUQ_HAVE_NEON)
@@ -63,6 +94,7 @@ void histogram_f32_4x__neon(size_t, const float*, const HistogramArgs&, uint64_t
 #if defined(NPUQ_HAVE_RVV)
 void minmax_f32_e32m4__rvv(size_t, const float*, MinMaxF32*);
 void histogram_f32_e32m1__rvv(size_t, const float*, const HistogramArgs&, uint64_t*);
+bool error_stats_8x__rvv(const float*, const ErrorStatsArgs&, ErrorStatsSums*, uint32_t*, float*);
 #endif
 
 }  // namespace npuq

@@ -1,7 +1,9 @@
 // ErrorStats (native/engine/ops/analysis.cc), the accuracy-analysis probe, against a double-precision
 // reference computed here: sums to 1e-6 relative (the op sums blocks in float), counts, min/max, max |d|,
 // histogram counts and per-channel max |f| exactly. Items with a NaN or an infinity take the careful
-// path; results are identical with and without the thread pool; bad attributes are build errors.
+// path; results are identical with and without the thread pool and on every ISA tier this CPU has; an
+// integer test input (u8/s8/u16/s16 with scale and zero_point) gives exactly what its dequantized float
+// copy gives; bad attributes are build errors.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -63,8 +65,8 @@ PlanDesc make_plan(const Case& c, const std::vector<float>& f, const std::vector
   return p;
 }
 
-std::vector<double> run(const PlanDesc& p, ThreadPool* pool) {
-  OpBuild b(p, p.nodes[0], Isa::Scalar);
+std::vector<double> run(const PlanDesc& p, ThreadPool* pool, Isa isa = Isa::Scalar) {
+  OpBuild b(p, p.nodes[0], isa);
   std::unique_ptr<Op> op = (*find_op("ErrorStats"))(b);
   std::vector<uint8_t> arena(p.arena_bytes);
   RunState rs(p, arena.data(), pool);
@@ -156,6 +158,10 @@ void cases() {
       const std::vector<double> want = reference(c, f, q, scale);
       const std::vector<double> got = run(p, nullptr);
       const std::vector<double> threaded = run(p, &pool);
+      for (Isa isa : supported_isas()) {
+        const std::vector<double> tier = run(p, &pool, isa);
+        CHECK(std::memcmp(tier.data(), got.data(), got.size() * 8) == 0, "N=%zu C=%zu L=%zu special=%d: tier %s differs from scalar", c.N, c.C, c.L, special, isa_name(isa));
+      }
       const std::string what = check::format("N=%zu C=%zu L=%zu bins=%zu special=%d", c.N, c.C, c.L, c.bins, special);
       CHECK(got.size() == want.size(), "%s: size %zu vs %zu", what.c_str(), got.size(), want.size());
       if (got.size() != want.size()) continue;
@@ -167,6 +173,47 @@ void cases() {
       }
     }
   }
+}
+
+// The test side as integers: the same result as its float copy dequantized as DequantizeLinear does.
+template <typename T>
+void integer_test(DType dtype, float scale, int32_t zp, int lo, int hi) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> ud(lo, hi);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  const Case c{6, 3, 700, 32, -3, 3, true};
+  const size_t n = c.N * c.C * c.L;
+  std::vector<T> qi(n);
+  std::vector<float> f(n), qf(n);
+  for (size_t i = 0; i < n; ++i) {
+    qi[i] = T(ud(rng));
+    qf[i] = static_cast<float>(int64_t(qi[i]) - int64_t(zp)) * scale;
+    f[i] = qf[i] + 0.01f * nd(rng);
+  }
+  f[c.C * c.L + 5] = std::numeric_limits<float>::infinity();  // item 1 takes the careful path
+  PlanDesc p = make_plan(c, f, qf);
+  const std::vector<double> want = run(p, nullptr);
+  p.tensors[1].dtype = dtype;
+  p.tensors[1].bytes = n * sizeof(T);
+  p.tensors[1].data = std::make_shared<std::vector<uint8_t>>(reinterpret_cast<const uint8_t*>(qi.data()), reinterpret_cast<const uint8_t*>(qi.data() + n));
+  p.nodes[0].attrs.values["scale"] = num(scale);
+  p.nodes[0].attrs.values["zero_point"] = num(zp);
+  ThreadPool pool(2);
+  for (Isa isa : supported_isas()) {
+    const std::vector<double> got = run(p, &pool, isa);
+    CHECK(got.size() == want.size() && std::memcmp(got.data(), want.data(), want.size() * 8) == 0,
+          "integer test (%s, zp %d) on %s differs from its dequantized float copy", dtype_name(int(dtype)), zp, isa_name(isa));
+  }
+  PlanDesc no_scale = p;
+  no_scale.nodes[0].attrs.values.erase("scale");
+  std::string msg = "no exception";
+  try {
+    OpBuild b(no_scale, no_scale.nodes[0], Isa::Scalar);
+    (*find_op("ErrorStats"))(b);
+  } catch (const EngineError& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("needs a finite scale") != std::string::npos, "integer test without scale: got '%s'", msg.c_str());
 }
 
 // Expects `stmt` to throw an EngineError whose message contains `needle`.
@@ -204,6 +251,10 @@ void build_errors() {
 
 int main() {
   cases();
+  integer_test<uint8_t>(DType::Uint8, 0.0235f, 128, 0, 255);
+  integer_test<int8_t>(DType::Int8, 0.031f, -3, -128, 127);
+  integer_test<uint16_t>(DType::Uint16, 0.0001f, 32768, 0, 65535);
+  integer_test<int16_t>(DType::Int16, 0.00013f, 0, -32768, 32767);
   build_errors();
   return check_summary("test_error_stats");
 }

@@ -57,7 +57,8 @@ export const NPUQ_OPS: readonly OpDef[] = [
   // QConv: x, w, bias, rq_scale, rq_multiplier, rq_shift, w_zp. The bias is not a float Conv bias.
   { opType: 'QConv', infer: like(CONV, (c) => [c.inputs[0], c.inputs[1]]) },
   // QGemm: a, b (transB attr), bias, rq_scale, rq_multiplier, rq_shift, b_zp.
-  { opType: 'QGemm', infer: like(GEMM, (c) => [c.inputs[0], c.inputs[1]]) },
+  // The shape is Gemm's without C (its bias is separate), so Gemm's "C before opset 11" rule does not apply.
+  { opType: 'QGemm', infer: (ctx) => like(GEMM, (c) => [c.inputs[0], c.inputs[1]])({ ...ctx, opset: Math.max(ctx.opset, 11) }) },
   { opType: 'QBinary', infer: like(ADD, (c) => [c.inputs[0], c.inputs[1]]) },
   { opType: 'QMaxPool', infer: like(MAXPOOL, (c) => [c.inputs[0]], true) },
   { opType: 'QAvgPool', infer: like(AVGPOOL, (c) => [c.inputs[0]], true) },
@@ -76,14 +77,19 @@ export const NPUQ_OPS: readonly OpDef[] = [
   // Float rounding of float32 tensors to the nearest float16 / bfloat16 value (mixed precision).
   { opType: 'RoundFloat16', infer: sameShape(true) },
   { opType: 'RoundBFloat16', infer: sameShape(true) },
-  // ErrorStats: ref, test (float32) -> float64 partial sums of their difference for accuracy analysis
-  // (native/engine/ops/analysis.cc; lib/analyze/metrics.ts reads them).
+  // ErrorStats: ref (float32), test (float32, or 8/16-bit integers read through the attributes scale
+  // and zero_point as DequantizeLinear would) -> float64 partial sums of their difference for accuracy
+  // analysis (native/engine/ops/analysis.cc; lib/analyze/metrics.ts reads them).
   {
     opType: 'ErrorStats',
     infer: (ctx) => {
       const ref = requireInput(ctx, 0, 'ref');
       const test = requireInput(ctx, 1, 'test');
-      if (ref.dtype !== 'float32' || test.dtype !== 'float32') throw invalid(ctx.node, `expects float32 inputs but received ${ref.dtype} and ${test.dtype}`);
+      const integer = ['uint8', 'int8', 'uint16', 'int16'].includes(test.dtype);
+      if (ref.dtype !== 'float32' || (test.dtype !== 'float32' && !integer)) {
+        throw invalid(ctx.node, `expects a float32 reference and a float32 or 8/16-bit integer test input but received ${ref.dtype} and ${test.dtype}`);
+      }
+      if (integer && !(ctx.node.attrFloat('scale', NaN) > 0)) throw invalid(ctx.node, `an integer test input (${test.dtype}) needs the attribute scale > 0`);
       const bins = ctx.node.attrInt('bins', 32), channels = ctx.node.attrInt('channels', 0);
       return [{ dtype: 'float64', shape: [ERROR_STATS_HEADER + 2 * bins + channels] }];
     },

@@ -1,12 +1,15 @@
-// ErrorStats: the accuracy-analysis probe. Compares a test tensor (a quantized value, dequantized)
-// with its reference (the float value) inside the run that computes both, so analysis never copies
-// activations to JS: each run returns, per compared pair, one small float64 vector of partial sums
-// that the caller accumulates over runs (lib/analyze/metrics.ts documents the layout, kept in
-// kErrorStatsHeader order below).
+// ErrorStats: the accuracy-analysis probe. Compares a test tensor (a quantized value) with its
+// reference (the float value) inside the run that computes both, so analysis never copies activations
+// to JS: each run returns, per compared pair, one small float64 vector of partial sums that the caller
+// accumulates over runs (lib/analyze/metrics.ts documents the layout, kept in kErrorStatsHeader order
+// below).
 //
-//   inputs  ref, test (float32, same number of elements; axis 0 is the batch axis)
+//   inputs  ref (float32), test (float32, or u8/s8/u16/s16 integers read as DequantizeLinear with the
+//           attrs scale and zero_point would: the probe then needs no dequantized copy), same number
+//           of elements; axis 0 is the batch axis
 //   attrs   bins (>= 1, default 32), lo, hi (histogram range; NaN or lo >= hi: no histograms),
-//           channels (0 or the size of axis 1: per-channel max |ref| wanted)
+//           channels (0 or the size of axis 1: per-channel max |ref| wanted),
+//           scale, zero_point (integer test only)
 //   output  float64 [kErrorStatsHeader + 2 * bins + channels]:
 //     0 items (size of axis 0, 1 for a scalar)    1 elements (finite pairs)    2 non-finite pairs
 //     3 Σf  4 Σf²  5 Σd  6 Σd² (d = test − ref)   7 max|d|
@@ -15,13 +18,16 @@
 //     then the histogram of f, the histogram of q (bins each, values outside [lo, hi] in the end bins),
 //     then max |f| per index of axis 1 (-1 for a channel with no finite value).
 // A pair with a NaN or an infinity on either side is counted in entry 2 and left out of everything
-// else. Sums are in double, in element order: the result does not depend on the thread count.
+// else. Each item is reduced on its own (the fast path is the per-tier kernel of
+// native/kernels/stats/error-stats-impl.h, the same bits on every tier) and the items are added in
+// order, so the result depends neither on the thread count nor on the CPU.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "dispatch/stats-kernels.h"
 #include "engine/ops/ops.h"
 
 namespace npuq {
@@ -29,190 +35,94 @@ namespace {
 
 constexpr size_t kErrorStatsHeader = 16;
 
-// Sums of one item (a slice of axis 0), computed independently of the other items so items can run on
-// any thread; they are then added in item order, so the result does not depend on the thread count.
-struct ItemSums {
-  double n = 0, bad = 0, sf = 0, sff = 0, sd = 0, sdd = 0, maxd = 0, dot = 0, sq = 0, sqq = 0;
-  double fmin = 0, fmax = 0, qmin = 0, qmax = 0;
-};
-
 struct ErrorStatsOp : Op {
   int ref, test, out;
-  size_t items, per_item, channels, inner, bins;
-  double lo, hi;
+  Isa isa = Isa::Scalar;
+  ErrorStatsArgs args;  // n, test_type, scale, zero_point, bins, lo, width, top, channels, inner
+  size_t items;
   bool hist;
 
-  // Fast path: no branch per element. Blocks of kBlock elements are summed in float over four lanes
-  // (GCC/Clang vector extensions: one SSE2 / NEON / RVV register per sum), each block's lanes then
-  // added into double: the float error stays within a block (relative ~1e-7 · kBlock / 4), far below
-  // what the metrics resolve. Returns false when a sum came out non-finite (a NaN or an infinity in
-  // the item), for the careful path.
-  static bool sums_fast(const float* f, const float* q, size_t n, ItemSums& r) {
-    typedef float v4f __attribute__((vector_size(16)));
-    typedef int32_t v4i __attribute__((vector_size(16)));
-    constexpr size_t kBlock = 256;
-    auto load = [](const float* p) { v4f v; std::memcpy(&v, p, sizeof v); return v; };
-    auto vmin = [](v4f a, v4f b) { return a < b ? a : b; };
-    auto vmax = [](v4f a, v4f b) { return a > b ? a : b; };
-    auto hsum = [](v4f v) { return (double(v[0]) + double(v[1])) + (double(v[2]) + double(v[3])); };
-    const v4i abs_mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-    double dot = 0, ff = 0, qq = 0, dd = 0, sf = 0, sq = 0, sd = 0;
-    v4f md = {0, 0, 0, 0};
-    v4f mnf = {f[0], f[0], f[0], f[0]}, mxf = mnf, mnq = {q[0], q[0], q[0], q[0]}, mxq = mnq;
-    size_t k = 0;
-    const size_t n4 = n & ~size_t(3);
-    while (k < n4) {
-      const size_t end = std::min(n4, k + kBlock);
-      v4f bdot = {0, 0, 0, 0}, bff = bdot, bqq = bdot, bdd = bdot, bsf = bdot, bsq = bdot, bsd = bdot;
-      for (; k < end; k += 4) {
-        const v4f a = load(f + k), b = load(q + k), d = b - a;
-        bdot += a * b; bff += a * a; bqq += b * b; bdd += d * d;
-        bsf += a; bsq += b; bsd += d;
-        md = vmax(md, (v4f)((v4i)d & abs_mask));
-        mnf = vmin(mnf, a); mxf = vmax(mxf, a);
-        mnq = vmin(mnq, b); mxq = vmax(mxq, b);
-      }
-      dot += hsum(bdot); ff += hsum(bff); qq += hsum(bqq); dd += hsum(bdd); sf += hsum(bsf); sq += hsum(bsq); sd += hsum(bsd);
+  // The test value k of an item as float (integers dequantized as DequantizeLinear does).
+  float test_value(const void* q, size_t k) const {
+    const auto dq = [&](int64_t v) { return static_cast<float>(v - int64_t(args.zero_point)) * args.scale; };
+    switch (args.test_type) {
+      case ErrorStatsTest::F32: return static_cast<const float*>(q)[k];
+      case ErrorStatsTest::U8: return dq(static_cast<const uint8_t*>(q)[k]);
+      case ErrorStatsTest::S8: return dq(static_cast<const int8_t*>(q)[k]);
+      case ErrorStatsTest::U16: return dq(static_cast<const uint16_t*>(q)[k]);
+      case ErrorStatsTest::S16: return dq(static_cast<const int16_t*>(q)[k]);
     }
-    auto red = [](v4f v, bool mx) {
-      float a = mx ? std::max(v[0], v[1]) : std::min(v[0], v[1]), b = mx ? std::max(v[2], v[3]) : std::min(v[2], v[3]);
-      return mx ? std::max(a, b) : std::min(a, b);
-    };
-    float maxd = red(md, true), fmin = red(mnf, false), fmax = red(mxf, true), qmin = red(mnq, false), qmax = red(mxq, true);
-    for (; k < n; ++k) {
-      const double a = f[k], b = q[k], d = b - a;
-      dot += a * b; ff += a * a; qq += b * b; dd += d * d;
-      sf += a; sq += b; sd += d;
-      maxd = std::max(maxd, float(std::fabs(d)));
-      fmin = std::min(fmin, f[k]); fmax = std::max(fmax, f[k]);
-      qmin = std::min(qmin, q[k]); qmax = std::max(qmax, q[k]);
-    }
-    r.n = double(n); r.dot = dot; r.sff = ff; r.sqq = qq; r.sdd = dd; r.sf = sf; r.sq = sq; r.sd = sd;
-    r.maxd = maxd; r.fmin = fmin; r.fmax = fmax; r.qmin = qmin; r.qmax = qmax;
-    // A NaN or an infinity anywhere makes a sum non-finite (so does a float overflow of a block sum,
-    // at |x| > ~1e17): then the careful path redoes the item in double.
-    return std::isfinite(dot + ff + qq + dd + sf + sq + sd + double(maxd));
+    return NAN;
   }
 
-  // Careful path: skips pairs with a non-finite side.
-  static void sums_careful(const float* f, const float* q, size_t n, ItemSums& r) {
+  size_t bin(float v) const {
+    float t = (v - args.lo) * args.width;
+    t = t > 0 ? t : 0;
+    t = t < args.top ? t : args.top;
+    return size_t(t) * 8;
+  }
+
+  // Careful path, for an item holding a NaN or an infinity: in double, one element at a time, skipping
+  // every pair with a non-finite side (sums, histograms and channel maxima alike).
+  void careful(const float* f, const void* q, ErrorStatsSums& r, uint32_t* counts, float* chmax) const {
     constexpr double inf = std::numeric_limits<double>::infinity();
-    r = ItemSums();
+    r = ErrorStatsSums();
     r.fmin = r.qmin = inf;
     r.fmax = r.qmax = -inf;
-    for (size_t k = 0; k < n; ++k) {
-      const double a = f[k], b = q[k];
-      if (!std::isfinite(a) || !std::isfinite(b)) { r.bad += 1; continue; }
-      const double d = b - a;
+    const size_t bins = args.bins;
+    const size_t block = args.channels * args.inner;
+    for (size_t k = 0; k < args.n; ++k) {
+      const float fv = f[k], qv = test_value(q, k);
+      if (!std::isfinite(fv) || !std::isfinite(qv)) { r.bad += 1; continue; }
+      const double a = fv, b = qv, d = b - a;
       r.dot += a * b; r.sff += a * a; r.sqq += b * b; r.sdd += d * d;
       r.sf += a; r.sq += b; r.sd += d;
       r.maxd = std::max(r.maxd, std::fabs(d));
       r.fmin = std::min(r.fmin, a); r.fmax = std::max(r.fmax, a);
       r.qmin = std::min(r.qmin, b); r.qmax = std::max(r.qmax, b);
       r.n += 1;
-    }
-  }
-
-  // Histograms of f and q over [lo, hi] (values outside in the end bins). Bin indices are computed four
-  // at a time; counts go to four interleaved sub-histograms per side (lane l counts at 4 * bin + l),
-  // so runs of equal bins do not wait on each other's increments, and are summed at the end.
-  // `counts`: 8 * bins zeroed counters of this item (the run's scratch).
-  void histograms(const float* f, const float* q, bool all_finite, uint32_t* counts, double* hf, double* hq) const {
-    typedef float v4f __attribute__((vector_size(16)));
-    typedef int32_t v4i __attribute__((vector_size(16)));
-    const float flo = float(lo), width = float(double(bins) / (hi - lo)), top = float(bins - 1);
-    const v4f vlo = {flo, flo, flo, flo}, vw = {width, width, width, width}, vzero = {0, 0, 0, 0}, vtop = {top, top, top, top};
-    uint32_t* cf = counts;
-    uint32_t* cq = counts + 4 * bins;
-    auto index = [&](const float* p) {
-      v4f v;
-      std::memcpy(&v, p, sizeof v);
-      v4f t = (v - vlo) * vw;
-      t = t > vzero ? t : vzero;  // below lo
-      t = t < vtop ? t : vtop;    // above hi
-      return __builtin_convertvector(t, v4i) * 4 + v4i{0, 1, 2, 3};
-    };
-    size_t k = 0;
-    if (all_finite) {
-      for (; k + 4 <= per_item; k += 4) {
-        const v4i a = index(f + k), b = index(q + k);
-        for (int l = 0; l < 4; ++l) { cf[size_t(a[l])] += 1; cq[size_t(b[l])] += 1; }
-      }
-    }
-    auto bin = [&](float v) {
-      float t = (v - flo) * width;
-      t = t > 0 ? t : 0;
-      t = t < top ? t : top;
-      return size_t(t) * 4;
-    };
-    for (; k < per_item; ++k) {
-      if (!all_finite && (!std::isfinite(f[k]) || !std::isfinite(q[k]))) continue;
-      cf[bin(f[k])] += 1;
-      cq[bin(q[k])] += 1;
-    }
-    for (size_t i = 0; i < bins; ++i) {
-      hf[i] += double(cf[4 * i]) + double(cf[4 * i + 1]) + double(cf[4 * i + 2]) + double(cf[4 * i + 3]);
-      hq[i] += double(cq[4 * i]) + double(cq[4 * i + 1]) + double(cq[4 * i + 2]) + double(cq[4 * i + 3]);
-    }
-  }
-
-  void item(const float* f, const float* q, ItemSums& r, uint32_t* counts, double* hf, double* hq, double* ch) const {
-    const bool fast = per_item > 0 && sums_fast(f, q, per_item, r);
-    if (!fast) sums_careful(f, q, per_item, r);
-    if (hist) histograms(f, q, fast, counts, hf, hq);
-    if (channels) {
-      typedef float v4f __attribute__((vector_size(16)));
-      typedef int32_t v4i __attribute__((vector_size(16)));
-      const v4i abs_mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-      for (size_t base = 0; base < per_item; base += channels * inner) {
-        for (size_t c = 0; c < channels; ++c) {
-          const float* p = f + base + c * inner;
-          const float* pq = q + base + c * inner;
-          float m = float(ch[c]);
-          size_t k = 0;
-          if (fast && inner >= 8) {
-            v4f vm = {0, 0, 0, 0};
-            for (; k + 4 <= inner; k += 4) {
-              v4f v;
-              std::memcpy(&v, p + k, sizeof v);
-              v = (v4f)((v4i)v & abs_mask);
-              vm = v > vm ? v : vm;
-            }
-            m = std::max(m, std::max(std::max(vm[0], vm[1]), std::max(vm[2], vm[3])));
-          }
-          for (; k < inner; ++k)
-            if (fast || (std::isfinite(p[k]) && std::isfinite(pq[k]))) m = std::max(m, std::fabs(p[k]));
-          ch[c] = m;
-        }
+      if (counts) { counts[bin(fv)] += 1; counts[8 * bins + bin(qv)] += 1; }
+      if (args.channels) {
+        float& m = chmax[(k % block) / args.inner];
+        m = std::max(m, std::fabs(fv));
       }
     }
   }
 
   void run(const RunState& rs) const override {
     const float* f = rs.in<float>(ref);
-    const float* q = rs.in<float>(test);
+    const auto* q = rs.in<uint8_t>(test);
     double* o = rs.out<double>(out);
-    const size_t extra = 2 * bins + channels;
-    std::vector<ItemSums> sums(items);
-    std::vector<double> scratch(items * extra, 0.0);
-    std::vector<uint32_t> counts(hist ? items * 8 * bins : 0, 0);
-    for (size_t it = 0; it < items; ++it)
-      for (size_t c = 0; c < channels; ++c) scratch[it * extra + 2 * bins + c] = -1;
+    const size_t bins = args.bins, channels = args.channels, per_item = args.n;
+    const size_t test_size = args.test_type == ErrorStatsTest::F32 ? 4 : (args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8) ? 1 : 2;
+    const ErrorStatsFn kernel = stats_kernels(isa).error_stats;
+    std::vector<ErrorStatsSums> sums(items);
+    const size_t per_counts = kErrorStatsCounts(bins);
+    std::vector<uint32_t> counts(hist ? items * per_counts : 0, 0);
+    std::vector<float> chmax(items * channels, -1.0f);
     auto one = [&](size_t it) {
-      double* s = scratch.data() + it * extra;
-      item(f + it * per_item, q + it * per_item, sums[it], hist ? counts.data() + it * 8 * bins : nullptr, s, s + bins, s + 2 * bins);
+      if (per_item == 0) return;
+      ErrorStatsArgs a = args;
+      a.test = q + it * per_item * test_size;
+      uint32_t* c = hist ? counts.data() + it * per_counts : nullptr;
+      float* ch = channels ? chmax.data() + it * channels : nullptr;
+      if (kernel(f + it * per_item, a, &sums[it], c, ch)) return;
+      if (c) std::fill(c, c + per_counts, 0u);
+      if (ch) std::fill(ch, ch + channels, -1.0f);
+      careful(f + it * per_item, a.test, sums[it], c, ch);
     };
-    if (rs.pool() && items > 1 && per_item >= 4096) rs.pool()->parallel_for(items, one);
+    // Items run in parallel once there is enough work to pay for waking the pool.
+    if (rs.pool() && items > 1 && items * per_item >= 16384) rs.pool()->parallel_for(items, one);
     else for (size_t it = 0; it < items; ++it) one(it);
 
     constexpr double inf = std::numeric_limits<double>::infinity();
     double n = 0, bad = 0, sf = 0, sff = 0, sd = 0, sdd = 0, maxd = 0, cos_sum = 0, dist_sum = 0, sq = 0, sqq = 0;
     double fmin = inf, fmax = -inf, qmin = inf, qmax = -inf;
-    std::fill(o, o + kErrorStatsHeader + extra, 0.0);
+    std::fill(o, o + kErrorStatsHeader + 2 * bins + channels, 0.0);
     double* tail = o + kErrorStatsHeader;
     for (size_t c = 0; c < channels; ++c) tail[2 * bins + c] = -1;
     for (size_t it = 0; it < items; ++it) {
-      const ItemSums& r = sums[it];
+      const ErrorStatsSums& r = sums[it];
       n += r.n; bad += r.bad; sf += r.sf; sff += r.sff; sd += r.sd; sdd += r.sdd; sq += r.sq; sqq += r.sqq;
       maxd = std::max(maxd, r.maxd);
       if (r.n > 0) {
@@ -223,9 +133,15 @@ struct ErrorStatsOp : Op {
       // (Clamped to [-1, 1]: the float block sums can put a near-identical pair a hair above 1.)
       cos_sum += (r.sff == 0 && r.sqq == 0) ? 1.0 : (r.sff == 0 || r.sqq == 0) ? 0.0 : std::min(1.0, std::max(-1.0, r.dot / (std::sqrt(r.sff) * std::sqrt(r.sqq))));
       dist_sum += std::sqrt(r.sdd);
-      const double* s = scratch.data() + it * extra;
-      for (size_t k = 0; k < 2 * bins; ++k) tail[k] += s[k];
-      for (size_t c = 0; c < channels; ++c) tail[2 * bins + c] = std::max(tail[2 * bins + c], s[2 * bins + c]);
+      if (hist) {
+        const uint32_t* c = counts.data() + it * per_counts;
+        for (size_t i = 0; i < 2 * bins; ++i) {
+          uint64_t v = 0;
+          for (int l = 0; l < 8; ++l) v += c[8 * i + l];
+          tail[i] += double(v);
+        }
+      }
+      for (size_t c = 0; c < channels; ++c) tail[2 * bins + c] = std::max(tail[2 * bins + c], double(chmax[it * channels + c]));
     }
     const double head[kErrorStatsHeader] = {double(items), n, bad, sf, sff, sd, sdd, maxd, cos_sum, dist_sum, fmin, fmax, qmin, qmax, sq, sqq};
     std::copy(head, head + kErrorStatsHeader, o);
@@ -235,33 +151,53 @@ struct ErrorStatsOp : Op {
 std::unique_ptr<Op> make_error_stats(const OpBuild& b) {
   b.expect_counts(2, 2, 1, 1);
   b.expect_float(0);
-  b.expect_float(1);
   b.expect_dtype(b.out(0), DType::Float64, "output");
   const TensorDesc& r = b.in(0);
   if (b.in(1).numel != r.numel)
     b.fail("the two inputs have " + std::to_string(r.numel) + " and " + std::to_string(b.in(1).numel) + " elements; they must be the same tensor's two versions");
   auto op = std::make_unique<ErrorStatsOp>();
+  ErrorStatsArgs& a = op->args;
+  switch (b.in(1).dtype) {
+    case DType::Float32: a.test_type = ErrorStatsTest::F32; break;
+    case DType::Uint8: a.test_type = ErrorStatsTest::U8; break;
+    case DType::Int8: a.test_type = ErrorStatsTest::S8; break;
+    case DType::Uint16: a.test_type = ErrorStatsTest::U16; break;
+    case DType::Int16: a.test_type = ErrorStatsTest::S16; break;
+    default: b.fail("the test input must be float32, uint8, int8, uint16 or int16");
+  }
+  if (a.test_type != ErrorStatsTest::F32) {
+    const double scale = b.node.attrs.num("scale", NAN);
+    const int64_t zp = b.node.attrs.integer("zero_point", 0);
+    if (!(std::isfinite(scale) && scale > 0) || !std::isfinite(float(scale)))
+      b.fail("an integer test input needs a finite scale > 0 (attribute scale)");
+    if (zp < -65536 || zp > 65535) b.fail("zero_point " + std::to_string(zp) + " is outside the integer types' range");
+    a.scale = float(scale);
+    a.zero_point = int32_t(zp);
+  }
   op->ref = b.in_id(0);
   op->test = b.in_id(1);
   op->out = b.out_id(0);
+  op->isa = b.isa;
   op->items = r.shape.empty() ? 1 : size_t(r.shape[0]);
-  op->per_item = op->items ? r.numel / op->items : 0;
+  a.n = op->items ? r.numel / op->items : 0;
   const int64_t bins = b.node.attrs.integer("bins", 32);
   if (bins < 1 || bins > 4096) b.fail("bins must be in [1, 4096] but is " + std::to_string(bins));
-  op->bins = size_t(bins);
-  op->lo = b.node.attrs.num("lo", NAN);
-  op->hi = b.node.attrs.num("hi", NAN);
-  op->hist = std::isfinite(op->lo) && std::isfinite(op->hi) && op->hi > op->lo;
+  a.bins = size_t(bins);
+  const double lo = b.node.attrs.num("lo", NAN), hi = b.node.attrs.num("hi", NAN);
+  op->hist = std::isfinite(lo) && std::isfinite(hi) && hi > lo && std::isfinite(float(double(bins) / (hi - lo)));
+  if (op->hist) {
+    a.lo = float(lo);
+    a.width = float(double(bins) / (hi - lo));
+    a.top = float(bins - 1);
+  }
   const int64_t channels = b.node.attrs.integer("channels", 0);
-  op->channels = 0;
-  op->inner = 1;
   if (channels > 0) {
     if (r.shape.size() < 2 || r.shape[1] != channels)
       b.fail("channels is " + std::to_string(channels) + " but the reference's axis 1 has a different size (rank " + std::to_string(r.shape.size()) + ")");
-    op->channels = size_t(channels);
-    for (size_t d = 2; d < r.shape.size(); ++d) op->inner *= size_t(r.shape[d]);
+    a.channels = size_t(channels);
+    for (size_t d = 2; d < r.shape.size(); ++d) a.inner *= size_t(r.shape[d]);
   }
-  const size_t want = kErrorStatsHeader + 2 * op->bins + op->channels;
+  const size_t want = kErrorStatsHeader + 2 * a.bins + a.channels;
   if (b.out(0).numel != want) b.fail("the output must have " + std::to_string(want) + " elements but has " + std::to_string(b.out(0).numel));
   return op;
 }
