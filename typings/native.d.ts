@@ -35,6 +35,16 @@ export interface NativePlan {
   arenaBytes: number;
 }
 
+/** A NativePlan as NativeSession.create reads it (layout: native/binding/encoded-plan.h). */
+export interface NativeEncodedPlan {
+  /** Every number of the plan, in the documented order. */
+  meta: Float64Array;
+  /** Every string of the plan, UTF-8; meta holds (byte offset, byte length) pairs into it. */
+  text: Uint8Array;
+  /** Bytes of each constant tensor, referenced from meta by index. */
+  data: ArrayBufferView[];
+}
+
 export interface NativeSessionOptions {
   /** Threads used by one run (the caller's worker thread included). */
   threads: number;
@@ -66,6 +76,13 @@ export interface NativeRunOptions {
 export declare class NativeSession {
   /** Validates the plan and prepacks weights. Throws an Error with `code` on an invalid plan. */
   constructor(plan: NativePlan, options: NativeSessionOptions);
+  /**
+   * Like the constructor, from an encoded plan (lib/runtime/encode-plan.ts): only its buffers are
+   * copied on the calling thread (argument errors throw there); decoding, validation, op construction
+   * and weight prepacking run on a libuv worker thread. Resolves with the session; rejects with an
+   * Error with `code` (INVALID_PLAN, UNSUPPORTED, ...) on an invalid plan.
+   */
+  static create(plan: NativeEncodedPlan, options: NativeSessionOptions): Promise<NativeSession>;
   /**
    * Runs the plan on a worker thread. Inputs are copied before this returns. With an observer, a slot
    * that is not a float32 value computed by the plan (an input or a node output) throws an Error with

@@ -8,7 +8,8 @@ import * as path from 'path';
 import { NpuqError } from '../errors';
 import { TensorStorage } from '../ir/tensor';
 import { ImagePlan } from './input-config';
-import { resizePlanes } from './resize';
+import { runStepsSliced, type Steps } from '../ir/steps';
+import { resizePlanesSteps } from './resize';
 
 type SharpFactory = typeof import('sharp');
 
@@ -71,24 +72,29 @@ async function decode(file: string, origin: string): Promise<Pixels> {
   }
 }
 
-/** Planar float64 pixels of the plan's colour format, 0..255. */
-function toPlanes(px: Pixels, plan: ImagePlan): Float64Array {
+/** Pixels per step of the per-pixel loops below (a few ms of work at most). */
+const CHUNK = 1 << 16;
+
+/** Planar float64 pixels of the plan's colour format, 0..255 (steps of CHUNK pixels). */
+function* toPlanes(px: Pixels, plan: ImagePlan): Steps<Float64Array> {
   const n = px.width * px.height;
   const src = px.data;
   const out = new Float64Array(plan.channels * n);
-  if (px.channels === 1) {
-    for (let c = 0; c < plan.channels; c++) for (let i = 0; i < n; i++) out[c * n + i] = src[i];
-    return out;
-  }
-  if (plan.colorFormat === 'GRAY') {
-    // BT.601 luma in integers so that R = G = B gives exactly that value.
-    for (let i = 0; i < n; i++) out[i] = (299 * src[3 * i] + 587 * src[3 * i + 1] + 114 * src[3 * i + 2]) / 1000;
-    return out;
-  }
-  const order = plan.colorFormat === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
-    const s = order[c];
-    for (let i = 0; i < n; i++) out[c * n + i] = src[3 * i + s];
+  for (let i0 = 0; i0 < n; i0 += CHUNK) {
+    const i1 = Math.min(n, i0 + CHUNK);
+    if (px.channels === 1) {
+      for (let c = 0; c < plan.channels; c++) for (let i = i0; i < i1; i++) out[c * n + i] = src[i];
+    } else if (plan.colorFormat === 'GRAY') {
+      // BT.601 luma in integers so that R = G = B gives exactly that value.
+      for (let i = i0; i < i1; i++) out[i] = (299 * src[3 * i] + 587 * src[3 * i + 1] + 114 * src[3 * i + 2]) / 1000;
+    } else {
+      const order = plan.colorFormat === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+      for (let c = 0; c < 3; c++) {
+        const s = order[c];
+        for (let i = i0; i < i1; i++) out[c * n + i] = src[3 * i + s];
+      }
+    }
+    yield;
   }
   return out;
 }
@@ -100,8 +106,14 @@ function toPlanes(px: Pixels, plan: ImagePlan): Float64Array {
  */
 export async function loadImageSample(file: string, plan: ImagePlan, origin = ''): Promise<{ shape: number[]; data: TensorStorage }> {
   const px = await decode(file, origin);
+  // The pixel work runs in time slices: a large photo takes tens of ms, which would hold the event loop.
+  return runStepsSliced(samplePixels(px, plan));
+}
+
+/** Colour format, resize, (x - mean) / std and layout of decoded pixels, as steps. */
+function* samplePixels(px: Pixels, plan: ImagePlan): Steps<{ shape: number[]; data: TensorStorage }> {
   const { channels: C, height: H, width: W } = plan;
-  const planes = resizePlanes(toPlanes(px, plan), C, px.height, px.width, H, W, plan.resize);
+  const planes = yield* resizePlanesSteps(yield* toPlanes(px, plan), C, px.height, px.width, H, W, plan.resize);
   const n = H * W;
   const data = plan.dtype === 'float32' ? new Float32Array(C * n) : plan.dtype === 'uint8' ? new Uint8Array(C * n) : new Int8Array(C * n);
   const [lo, hi] = plan.dtype === 'uint8' ? [0, 255] : [-128, 127];
@@ -110,10 +122,13 @@ export async function loadImageSample(file: string, plan: ImagePlan, origin = ''
   for (let c = 0; c < C; c++) {
     const mean = plan.mean[c];
     const std = plan.std[c];
-    for (let i = 0; i < n; i++) {
-      let v = (planes[c * n + i] - mean) / std;
-      if (integer) v = Math.min(hi, Math.max(lo, roundEven(v)));
-      data[nhwc ? i * C + c : c * n + i] = v;
+    for (let i0 = 0; i0 < n; i0 += CHUNK) {
+      for (let i = i0, i1 = Math.min(n, i0 + CHUNK); i < i1; i++) {
+        let v = (planes[c * n + i] - mean) / std;
+        if (integer) v = Math.min(hi, Math.max(lo, roundEven(v)));
+        data[nhwc ? i * C + c : c * n + i] = v;
+      }
+      yield;
     }
   }
   return { shape: nhwc ? [H, W, C] : [C, H, W], data };

@@ -17,6 +17,7 @@
  * Checked against OpenCV 4.6 cv2.resize on float32 images (max difference 2e-3 on 0..255, from
  * OpenCV's float32 coefficients) for shrinking, enlarging and mixed sizes.
  */
+import { runSteps, type Steps } from '../ir/steps';
 import { ResizeMethod } from './input-config';
 
 /** The source indices and weights of each destination index along one axis. */
@@ -85,6 +86,11 @@ function axisTaps(src: number, dst: number, method: ResizeMethod, box: boolean):
  * when the size does not change, returns `src` itself.
  */
 export function resizePlanes(src: Float64Array, channels: number, sh: number, sw: number, dh: number, dw: number, method: ResizeMethod): Float64Array {
+  return runSteps(resizePlanesSteps(src, channels, sh, sw, dh, dw, method));
+}
+
+/** {@link resizePlanes} as steps (one per source and per destination row), for time-sliced callers. */
+export function* resizePlanesSteps(src: Float64Array, channels: number, sh: number, sw: number, dh: number, dw: number, method: ResizeMethod): Steps<Float64Array> {
   if (sh === dh && sw === dw) return src;
   const box = sh >= dh && sw >= dw;
   const { k: kx, index: ix, weight: wx } = axisTaps(sw, dw, method, box);
@@ -102,6 +108,7 @@ export function resizePlanes(src: Float64Array, channels: number, sh: number, sw
         for (let t = 0, i = x * kx; t < kx; t++, i++) acc += src[row + ix[i]] * wx[i];
         rows[r + x] = acc;
       }
+      yield;
     }
     // Columns: sh x dw -> dh x dw, one weighted source row at a time (same sums, same order).
     for (let y = 0; y < dh; y++) {
@@ -112,6 +119,7 @@ export function resizePlanes(src: Float64Array, channels: number, sh: number, sw
         if (t === 0) for (let x = 0; x < dw; x++) out[o + x] = rows[r + x] * wgt;
         else for (let x = 0; x < dw; x++) out[o + x] += rows[r + x] * wgt;
       }
+      yield;
     }
   }
   return out;

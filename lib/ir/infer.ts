@@ -9,6 +9,7 @@ import type { Dim, Graph, Node, ValueInfo } from './graph';
 import { getOpDef, supportedOpTypes } from './ops/registry';
 import type { InferInput, OpContext, ValueType } from './ops/types';
 import { fmtShape, isConcrete, numel } from './ops/util';
+import { runSteps, type Steps } from './steps';
 import { Tensor } from './tensor';
 
 /** Options of {@link inferGraph}. */
@@ -148,6 +149,14 @@ function fold(node: Node, ctx: OpContext, out: ValueType[], values: (Tensor | un
  * findUnsupportedOps to list them all) and INVALID_MODEL for malformed nodes.
  */
 export function inferGraph(graph: Graph, options: InferOptions = {}): InferResult {
+  return runSteps(inferGraphSteps(graph, options));
+}
+
+/**
+ * {@link inferGraph} as steps (one per node), for callers that run it in time slices (see
+ * lib/ir/steps.ts); `runStepsSliced(inferGraphSteps(g, o))` gives the same result as inferGraph.
+ */
+export function* inferGraphSteps(graph: Graph, options: InferOptions = {}): Steps<InferResult> {
   const foldLimit = options.foldLimit ?? 1 << 20;
   const types = new Map<string, ValueType>();
   const constants = new Map<string, Tensor>();
@@ -195,6 +204,7 @@ export function inferGraph(graph: Graph, options: InferOptions = {}): InferResul
         types.set(name, mergeDeclared(out[i], graph.valueInfo.get(name)));
       }
     });
+    yield;
   }
   return { types, constants };
 }

@@ -5,12 +5,13 @@
  */
 import type { NativeNode, NativePlan, NativeTensorDesc } from '../../typings/native';
 import type { Graph, Node } from '../ir/graph';
-import { inferGraph } from '../ir/infer';
 import type { ValueType } from '../ir/ops/types';
 import { ONNX_DTYPE_CODE, Tensor, dtypeSize, shapeSize } from '../ir/tensor';
 import { NpuqError } from '../errors';
 import { LOWER, VARIADIC, type LowerCtx } from './lower-ops';
-import { planMemory, type Lifetime } from './memory-plan';
+import { runSteps, type Steps } from '../ir/steps';
+import { inferGraphSteps } from '../ir/infer';
+import { planMemorySteps, type Lifetime } from './memory-plan';
 
 export interface CompileOptions {
   /** Concrete shape of every runtime graph input. */
@@ -54,7 +55,15 @@ function bytesOf(t: Tensor): Uint8Array {
 }
 
 export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
-  const { types, constants } = inferGraph(graph, { inputShapes: opts.inputShapes, inputValues: opts.inputValues });
+  return runSteps(compilePlanSteps(graph, opts));
+}
+
+/**
+ * {@link compilePlan} as steps (about one per node and per tensor), for callers that compile in time
+ * slices so the event loop keeps turning (Session: `runStepsSliced`, lib/ir/steps.ts).
+ */
+export function* compilePlanSteps(graph: Graph, opts: CompileOptions): Steps<CompiledPlan> {
+  const { types, constants } = yield* inferGraphSteps(graph, { inputShapes: opts.inputShapes, inputValues: opts.inputValues });
   const concrete = (name: string, who: string): number[] => {
     const t = types.get(name);
     if (!t || !t.shape || t.shape.some((d) => typeof d !== 'number')) {
@@ -111,6 +120,7 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
   const opset = graph.opset;
   for (const node of graph.nodes) {
     if (!needed.has(node) || fusedAway.has(node)) continue;
+    yield;
     const who = node.describe();
     const ctx: LowerCtx = {
       node,
@@ -225,7 +235,7 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
     const bytes = shapeSize(t.shape) * dtypeSize(dtypeFromCode(t.dtype));
     lifetimes.push({ id, bytes, first: first.get(id) ?? -1, last: last.get(id) ?? first.get(id) ?? -1 });
   });
-  const mem = planMemory(lifetimes);
+  const mem = yield* planMemorySteps(lifetimes);
   tensors.forEach((t, id) => {
     if (!t.data) t.offset = mem.offsets.get(rootOf(id)) ?? 0;
   });
@@ -237,7 +247,10 @@ export function compilePlan(graph: Graph, opts: CompileOptions): CompiledPlan {
   };
 }
 
+const DTYPE_OF_CODE = new Map(Object.entries(ONNX_DTYPE_CODE).map(([k, v]) => [v, k as keyof typeof ONNX_DTYPE_CODE]));
+
 function dtypeFromCode(code: number) {
-  for (const [k, v] of Object.entries(ONNX_DTYPE_CODE)) if (v === code) return k as keyof typeof ONNX_DTYPE_CODE;
+  const d = DTYPE_OF_CODE.get(code);
+  if (d !== undefined) return d;
   throw new NpuqError('UNSUPPORTED', `unknown dtype code ${code}`);
 }

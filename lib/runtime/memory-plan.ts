@@ -19,10 +19,17 @@ export interface MemoryPlan {
   arenaBytes: number;
 }
 
+import { runSteps, type Steps } from '../ir/steps';
+
 const ALIGN = 64;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 export function planMemory(lifetimes: Lifetime[]): MemoryPlan {
+  return runSteps(planMemorySteps(lifetimes));
+}
+
+/** {@link planMemory} as steps (one per tensor), for compiling in time slices (lib/ir/steps.ts). */
+export function* planMemorySteps(lifetimes: Lifetime[]): Steps<MemoryPlan> {
   const offsets = new Map<number, number>();
   // Free blocks sorted by offset: [offset, size].
   let free: [number, number][] = [];
@@ -31,13 +38,17 @@ export function planMemory(lifetimes: Lifetime[]): MemoryPlan {
   // Releases are processed when the allocation step passes a tensor's last use.
   const live: Lifetime[] = [];
   const release = (step: number) => {
+    let released = false;
     for (let i = live.length - 1; i >= 0; i--) {
       const t = live[i];
       if (t.last < step) {
         live.splice(i, 1);
         free.push([offsets.get(t.id)!, align(Math.max(t.bytes, 1))]);
+        released = true;
       }
     }
+    // The free list stays sorted and merged between releases: only a release changes it that way.
+    if (!released) return;
     free.sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
     for (const blk of free) {
@@ -74,6 +85,7 @@ export function planMemory(lifetimes: Lifetime[]): MemoryPlan {
     }
     offsets.set(t.id, off);
     live.push(t);
+    yield;
   }
   return { offsets, arenaBytes: top };
 }

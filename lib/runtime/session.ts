@@ -12,7 +12,9 @@ import { loadModel } from '../io/onnx';
 import { native } from '../native';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
 import { foldConvAdd, fuseHardSwish } from '../passes/fuse-elementwise';
-import { compilePlan, type CompiledPlan } from './lower';
+import { nextTurn, runStepsSliced } from '../ir/steps';
+import { encodePlanSteps } from './encode-plan';
+import { compilePlanSteps, type CompiledPlan } from './lower';
 import { shapeGivingInputs, unsupportedForSession } from './support';
 
 export interface SessionOptions {
@@ -58,9 +60,17 @@ interface CacheEntry {
   native?: NativeSession;
 }
 
+/** A plan being compiled (`ready` unset) or compiled. */
+interface CacheSlot {
+  promise: Promise<CacheEntry>;
+  ready?: CacheEntry;
+  /** Runs that took this slot and have not started their native run yet: it is not evicted meanwhile. */
+  pins: number;
+}
+
 export class Session {
   readonly graph: Graph;
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new Map<string, CacheSlot>();
   private readonly shapeInputs: Set<string>;
   private readonly threads: number;
   private disposed = false;
@@ -75,22 +85,26 @@ export class Session {
 
   /**
    * Loads (if given a path) and prepares a model. Fails with NpuqError('UNSUPPORTED') listing every
-   * unsupported op type and the nodes using it.
+   * unsupported op type and the nodes using it. The graph passes run on the calling thread, one at a
+   * time with a turn of the event loop between them; plans are compiled by run().
    */
   static async create(model: Model | string, options: SessionOptions = {}): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for Session.create but received ${typeof options}`);
     const m = typeof model === 'string' ? await loadModel(model) : model;
     if (!m || !m.graph) throw new TypeError('Expected a Model or a path for Session.create but received ' + typeof model);
+    await nextTurn();
     const unsupported = unsupportedForSession(m.graph);
     if (unsupported.length) {
       const list = unsupported.map((u) => `${u.domain ? u.domain + '.' : ''}${u.opType} (${u.nodes.slice(0, 5).join(', ')}${u.nodes.length > 5 ? ', …' : ''})`);
       throw new NpuqError('UNSUPPORTED', `the model uses operators npuquant cannot run: ${list.join('; ')}`, { file: m.path });
     }
+    await nextTurn();
     const graph = m.graph.clone();
     if (options.fuse ?? true) {
-      foldBatchNorm(graph);
-      foldConvAdd(graph);
-      fuseHardSwish(graph);
+      for (const pass of [foldBatchNorm, foldConvAdd, fuseHardSwish]) {
+        await nextTurn();
+        pass(graph);
+      }
     }
     native();  // fail early if the addon cannot load
     return new Session(graph, options);
@@ -104,7 +118,12 @@ export class Session {
     return this.graph.outputs;
   }
 
-  /** Runs the model. Feeds are Tensors (or { data, shape }) by input name. */
+  /**
+   * Runs the model. Feeds are Tensors (or { data, shape }) by input name. The first run with new input
+   * shapes compiles a plan: in time slices on the calling thread (shape inference, lowering, memory
+   * plan), then on a libuv worker (op construction, weight prepacking); runs of the same shapes that
+   * start meanwhile wait for that plan.
+   */
   async run(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
     if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for run() but received ${feeds === null ? 'null' : typeof feeds}`);
@@ -124,21 +143,34 @@ export class Session {
       if (!tensors.has(k)) throw new NpuqError('INVALID_ARGUMENT', `"${k}" is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
     }
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    const entry = this.compiled(tensors, outputs, opts.observer !== undefined);
+    const slot = this.acquire(tensors, outputs, opts.observer !== undefined);
+    let entry: CacheEntry;
+    let running: Promise<ArrayBufferView[]> | undefined;
+    try {
+      entry = slot.ready ?? await slot.promise;
+      if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
+      if (entry.native) {
+        const inputs = entry.compiled.feeds.map((name) => tensors.get(name)!.data as unknown as ArrayBufferView);
+        let runOptions: NativeRunOptions | undefined;
+        if (opts.observer) {
+          const { observer, tensorIds } = opts.observer.bind(entry.compiled);
+          runOptions = { observer, tensorIds };
+        }
+        try {
+          running = entry.native.run(inputs, runOptions);  // the native run holds the plan from here on
+        } catch (e) {
+          throw wrapNative(e);
+        }
+      }
+    } finally {
+      slot.pins--;
+      this.trimCache();
+    }
     const { compiled } = entry;
     let results: ArrayBufferView[] = [];
-    if (entry.native) {
-      const inputs = compiled.feeds.map((name) => {
-        const d = tensors.get(name)!.data;
-        return d as unknown as ArrayBufferView;
-      });
-      let runOptions: NativeRunOptions | undefined;
-      if (opts.observer) {
-        const { observer, tensorIds } = opts.observer.bind(compiled);
-        runOptions = { observer, tensorIds };
-      }
+    if (running) {
       try {
-        results = await entry.native.run(inputs, runOptions);
+        results = await running;
       } catch (e) {
         throw wrapNative(e);
       }
@@ -155,14 +187,18 @@ export class Session {
     return native().capabilities().isa;
   }
 
-  /** Releases the compiled plans and their threads. */
+  /**
+   * Releases the compiled plans and their threads. Runs in flight finish; runs still waiting for a
+   * plan reject with DISPOSED, and a plan still compiling is released when it is built.
+   */
   dispose(): void {
     this.disposed = true;
-    for (const e of this.cache.values()) e.native?.dispose();
+    for (const slot of this.cache.values()) slot.ready?.native?.dispose();
     this.cache.clear();
   }
 
-  private compiled(tensors: Map<string, Tensor>, outputs: string[], observed = false): CacheEntry {
+  /** The cache slot of these feeds' plan (compiling it if new), pinned: the caller unpins it. */
+  private acquire(tensors: Map<string, Tensor>, outputs: string[], observed: boolean): CacheSlot {
     const inputShapes = new Map<string, number[]>();
     const inputValues = new Map<string, Tensor>();
     const keyParts: string[] = [];
@@ -181,29 +217,68 @@ export class Session {
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);  // LRU order
+      hit.pins++;
       return hit;
     }
+    const slot: CacheSlot = {
+      pins: 1,
+      promise: this.build({ inputShapes, inputValues, outputs, observed }).then(
+        (entry) => {
+          if (this.cache.get(key) !== slot) {
+            // Disposed (or this very slot evicted) while it was built: nothing else will free it.
+            entry.native?.dispose();
+            throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
+          }
+          slot.ready = entry;
+          this.trimCache();
+          return entry;
+        },
+        (e: unknown) => {
+          if (this.cache.get(key) === slot) this.cache.delete(key);  // failures are not cached
+          throw e;
+        },
+      ),
+    };
+    this.cache.set(key, slot);
+    return slot;
+  }
+
+  /** Compiles one plan: TypeScript steps in time slices, then the native build on a libuv worker. */
+  private async build(o: { inputShapes: Map<string, number[]>; inputValues: Map<string, Tensor>; outputs: string[]; observed: boolean }): Promise<CacheEntry> {
     const addon = native();
-    const compiled = compilePlan(this.graph, {
-      inputShapes, inputValues, outputs, fuse: (this.options.fuse ?? true) && !observed, engineOps: new Set(addon.capabilities().ops),
-    });
+    const compiled = await runStepsSliced(compilePlanSteps(this.graph, {
+      inputShapes: o.inputShapes, inputValues: o.inputValues, outputs: o.outputs,
+      fuse: (this.options.fuse ?? true) && !o.observed, engineOps: new Set(addon.capabilities().ops),
+    }));
     let nativeSession: NativeSession | undefined;
-    if (compiled.plan.outputs.length > 0) {
+    if (compiled.plan.outputs.length > 0 && !this.disposed) {
       try {
-        nativeSession = new addon.NativeSession(compiled.plan, { threads: this.threads, maxIsa: this.options.maxIsa });
+        const options = { threads: this.threads, maxIsa: this.options.maxIsa };
+        if (typeof (addon.NativeSession as { create?: unknown }).create === 'function') {
+          nativeSession = await addon.NativeSession.create(await runStepsSliced(encodePlanSteps(compiled.plan)), options);
+        } else {
+          // A binary built before NativeSession.create (a stale local build): built on this thread.
+          nativeSession = new addon.NativeSession(compiled.plan, options);
+        }
       } catch (e) {
         throw wrapNative(e);
       }
     }
-    const entry: CacheEntry = { compiled, native: nativeSession };
-    this.cache.set(key, entry);
-    const limit = this.options.planCacheSize ?? 4;
-    while (this.cache.size > Math.max(1, limit)) {
-      const [oldKey, old] = this.cache.entries().next().value as [string, CacheEntry];
-      old.native?.dispose();
-      this.cache.delete(oldKey);
+    return { compiled, native: nativeSession };
+  }
+
+  /**
+   * Evicts the least recently used built plans beyond planCacheSize; plans still building and plans a
+   * run is about to start on stay (until a later trim).
+   */
+  private trimCache(): void {
+    const limit = Math.max(1, this.options.planCacheSize ?? 4);
+    for (const [key, slot] of this.cache) {
+      if (this.cache.size <= limit) break;
+      if (!slot.ready || slot.pins > 0) continue;
+      slot.ready.native?.dispose();
+      this.cache.delete(key);
     }
-    return entry;
   }
 }
 

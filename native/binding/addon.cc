@@ -8,6 +8,8 @@
 #include <cstring>
 #include <memory>
 
+#include "binding/encoded-plan.h"
+#include "binding/plan-object.h"
 #include "binding/js-args.h"
 #include "binding/observer-binding.h"
 #include "engine/program.h"
@@ -16,86 +18,6 @@ namespace npuq {
 namespace {
 
 using namespace js;
-
-PlanDesc parse_plan(const Napi::Object& plan) {
-  PlanDesc p;
-  Napi::Env env = plan.Env();
-  Napi::Array tensors = get_array(plan, "tensors", "plan");
-  for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    std::string w = "plan.tensors[" + std::to_string(i) + "]";
-    Napi::Value tv = tensors.Get(i);
-    if (!tv.IsObject()) type_error(env, "Expected an object for " + w + " but received " + js_type(tv));
-    Napi::Object t = tv.As<Napi::Object>();
-    TensorDesc d;
-    int64_t code = get_int(t.Get("dtype"), w + ".dtype", 0, 64);
-    if (dtype_size(int(code)) == 0) throw EngineError("UNSUPPORTED", w + " has data type code " + std::to_string(code) + ", which the engine does not handle");
-    d.dtype = static_cast<DType>(code);
-    Napi::Array shape = get_array(t, "shape", w);
-    d.numel = 1;
-    for (uint32_t k = 0; k < shape.Length(); ++k) {
-      int64_t dim = get_int(shape.Get(k), w + ".shape[" + std::to_string(k) + "]", 0, int64_t(1) << 40);
-      d.shape.push_back(dim);
-      if (dim != 0 && d.numel > (size_t(1) << 40) / size_t(dim)) throw EngineError("INVALID_PLAN", w + " is too large");
-      d.numel *= size_t(dim);
-    }
-    d.bytes = d.numel * dtype_size(int(code));
-    Napi::Value data = t.Get("data");
-    if (!data.IsUndefined() && !data.IsNull()) {
-      auto bytes = view_bytes(data, w + ".data");
-      d.is_const = true;
-      d.data = std::make_shared<const std::vector<uint8_t>>(bytes.first, bytes.first + bytes.second);
-    } else {
-      d.offset = size_t(get_int(t.Get("offset"), w + ".offset", 0, int64_t(1) << 46));
-    }
-    p.tensors.push_back(std::move(d));
-  }
-  Napi::Array nodes = get_array(plan, "nodes", "plan");
-  for (uint32_t i = 0; i < nodes.Length(); ++i) {
-    std::string w = "plan.nodes[" + std::to_string(i) + "]";
-    Napi::Value nv = nodes.Get(i);
-    if (!nv.IsObject()) type_error(env, "Expected an object for " + w + " but received " + js_type(nv));
-    Napi::Object n = nv.As<Napi::Object>();
-    NodeDesc nd;
-    if (!n.Get("op").IsString()) type_error(env, "Expected a string for " + w + ".op but received " + js_type(n.Get("op")));
-    nd.op = n.Get("op").As<Napi::String>().Utf8Value();
-    nd.name = n.Get("name").IsString() ? n.Get("name").As<Napi::String>().Utf8Value() : std::string();
-    for (const char* key : {"inputs", "outputs"}) {
-      Napi::Array ids = get_array(n, key, w);
-      auto& dst = std::string(key) == "inputs" ? nd.inputs : nd.outputs;
-      for (uint32_t k = 0; k < ids.Length(); ++k)
-        dst.push_back(int(get_int(ids.Get(k), w + "." + key + "[" + std::to_string(k) + "]", -1, int64_t(1) << 30)));
-    }
-    nd.attrs.where = nd.op + " \"" + nd.name + "\"";
-    Napi::Value av = n.Get("attrs");
-    if (av.IsObject()) {
-      Napi::Object attrs = av.As<Napi::Object>();
-      Napi::Array keys = attrs.GetPropertyNames();
-      for (uint32_t k = 0; k < keys.Length(); ++k) {
-        std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
-        Napi::Value v = attrs.Get(key);
-        AttrValue a;
-        std::string aw = w + ".attrs." + key;
-        if (v.IsNumber()) { a.kind = AttrValue::Number; a.number = v.As<Napi::Number>().DoubleValue(); }
-        else if (v.IsString()) { a.kind = AttrValue::String; a.str = v.As<Napi::String>().Utf8Value(); }
-        else if (v.IsArray()) {
-          a.kind = AttrValue::Numbers;
-          Napi::Array arr = v.As<Napi::Array>();
-          for (uint32_t j = 0; j < arr.Length(); ++j) a.numbers.push_back(get_number(arr.Get(j), aw + "[" + std::to_string(j) + "]"));
-        } else type_error(env, "Expected a number, string or number[] for " + aw + " but received " + js_type(v));
-        nd.attrs.values[key] = std::move(a);
-      }
-    }
-    p.nodes.push_back(std::move(nd));
-  }
-  for (const char* key : {"inputs", "outputs"}) {
-    Napi::Array ids = get_array(plan, key, "plan");
-    auto& dst = std::string(key) == "inputs" ? p.inputs : p.outputs;
-    for (uint32_t k = 0; k < ids.Length(); ++k)
-      dst.push_back(int(get_int(ids.Get(k), std::string("plan.") + key + "[" + std::to_string(k) + "]", 0, int64_t(1) << 30)));
-  }
-  p.arena_bytes = size_t(get_int(plan.Get("arenaBytes"), "plan.arenaBytes", 0, int64_t(1) << 46));
-  return p;
-}
 
 // The output bytes become the ArrayBuffer's memory without a copy (an external buffer): V8 then
 // allocates nothing, and a failed V8 ArrayBuffer allocation would abort the process, while the
@@ -137,6 +59,8 @@ Napi::Value make_typed_array(Napi::Env env, DType t, std::vector<uint8_t>&& byte
   }
   return env.Undefined();
 }
+
+class Addon;
 
 class RunWorker : public Napi::AsyncWorker {
  public:
@@ -186,47 +110,18 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeSession",
-                       {InstanceMethod("run", &NativeSession::Run), InstanceMethod("dispose", &NativeSession::Dispose),
+                       {StaticMethod("create", &NativeSession::Create), InstanceMethod("run", &NativeSession::Run),
+                        InstanceMethod("dispose", &NativeSession::Dispose),
                         InstanceAccessor("isa", &NativeSession::GetIsa, nullptr)});
   }
 
-  NativeSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSession>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) type_error(env, "Expected a plan object for NativeSession but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
-    size_t threads = 1;
-    Isa isa = active_isa();
-    if (info.Length() > 1 && info[1].IsObject()) {
-      Napi::Object o = info[1].As<Napi::Object>();
-      if (!o.Get("threads").IsUndefined()) threads = size_t(get_int(o.Get("threads"), "options.threads", 1, 256));
-      Napi::Value mi = o.Get("maxIsa");
-      if (!mi.IsUndefined()) {
-        if (!mi.IsString()) type_error(env, "Expected a string for options.maxIsa but received " + js_type(mi));
-        std::string name = mi.As<Napi::String>().Utf8Value();
-        Isa want;
-        if (!parse_isa(name, &want)) throw make_error(env, "INVALID_ARGUMENT", "Expected one of scalar, avx2, neon, neondot, rvv for options.maxIsa but received \"" + name + "\"");
-        bool ok = false;
-        for (Isa s : supported_isas()) ok = ok || s == want;
-        if (!ok) {
-          std::string have;
-          for (Isa s : supported_isas()) have += std::string(have.empty() ? "" : ", ") + isa_name(s);
-          throw make_error(env, "UNSUPPORTED", "ISA \"" + name + "\" is not available on this CPU/build; available: " + have);
-        }
-        // Cap: keep the active tier unless the requested one is lower (Scalar is always lowest).
-        if (want == Isa::Scalar || static_cast<int>(want) < static_cast<int>(isa)) isa = want;
-      }
-    }
-    try {
-      prog_ = std::make_shared<const Program>(parse_plan(info[0].As<Napi::Object>()), isa, threads);
-    } catch (const EngineError& e) {
-      throw make_error(env, e.code(), e.what());
-    } catch (const std::bad_alloc&) {
-      throw make_error(env, "OUT_OF_MEMORY", "out of memory while building the session");
-    } catch (const Napi::Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw make_error(env, "NATIVE", e.what());
-    }
-  }
+  // new NativeSession(plan, options): parses the plan and builds the Program (prepacking weights) on the
+  // calling thread. NativeSession.create(plan, options) builds it in a BuildWorker instead; the object it
+  // resolves with is made by this constructor, which then adopts the built Program (Addon::adopting).
+  NativeSession(const Napi::CallbackInfo& info);
+
+  // NativeSession.create(plan, options) -> Promise<NativeSession>.
+  static Napi::Value Create(const Napi::CallbackInfo& info);
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info) {
@@ -300,8 +195,16 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
 
 class Addon : public Napi::Addon<Addon> {
  public:
+  // Per environment (no global state): the NativeSession class, so a BuildWorker can instantiate it, and
+  // the Program the constructor adopts while a BuildWorker's OnOK runs it (set and cleared around that
+  // one synchronous call only; JS cannot reach it).
+  Napi::FunctionReference session_ctor;
+  std::shared_ptr<const Program> adopting;
+
   Addon(Napi::Env env, Napi::Object exports) {
-    DefineAddon(exports, {InstanceValue("NativeSession", NativeSession::Define(env), napi_enumerable),
+    Napi::Function session = NativeSession::Define(env);
+    session_ctor = Napi::Persistent(session);
+    DefineAddon(exports, {InstanceValue("NativeSession", session, napi_enumerable),
                           InstanceValue("NativeObserver", NativeObserver::Define(env), napi_enumerable),
                           InstanceMethod("capabilities", &Addon::Capabilities, napi_enumerable)});
   }
@@ -332,6 +235,163 @@ class Addon : public Napi::Addon<Addon> {
     return o;
   }
 };
+
+
+struct SessionConfig {
+  Isa isa;
+  size_t threads;
+};
+
+// options { threads?, maxIsa? } of new NativeSession / NativeSession.create.
+SessionConfig parse_config(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SessionConfig c{active_isa(), 1};
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    if (!o.Get("threads").IsUndefined()) c.threads = size_t(get_int(o.Get("threads"), "options.threads", 1, 256));
+    Napi::Value mi = o.Get("maxIsa");
+    if (!mi.IsUndefined()) {
+      if (!mi.IsString()) type_error(env, "Expected a string for options.maxIsa but received " + js_type(mi));
+      std::string name = mi.As<Napi::String>().Utf8Value();
+      Isa want;
+      if (!parse_isa(name, &want)) throw make_error(env, "INVALID_ARGUMENT", "Expected one of scalar, avx2, neon, neondot, rvv for options.maxIsa but received \"" + name + "\"");
+      bool ok = false;
+      for (Isa s : supported_isas()) ok = ok || s == want;
+      if (!ok) {
+        std::string have;
+        for (Isa s : supported_isas()) have += std::string(have.empty() ? "" : ", ") + isa_name(s);
+        throw make_error(env, "UNSUPPORTED", "ISA \"" + name + "\" is not available on this CPU/build; available: " + have);
+      }
+      // Cap: keep the active tier unless the requested one is lower (Scalar is always lowest).
+      if (want == Isa::Scalar || static_cast<int>(want) < static_cast<int>(c.isa)) c.isa = want;
+    }
+  }
+  return c;
+}
+
+void expect_plan(const Napi::CallbackInfo& info, const char* who) {
+  if (info.Length() < 1 || !info[0].IsObject())
+    type_error(info.Env(), std::string("Expected a plan object for ") + who + " but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
+}
+
+NativeSession::NativeSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSession>(info) {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (addon && addon->adopting) {
+    prog_ = std::move(addon->adopting);
+    addon->adopting.reset();
+    return;
+  }
+  expect_plan(info, "NativeSession");
+  SessionConfig c = parse_config(info);
+  try {
+    prog_ = std::make_shared<const Program>(parse_plan(info[0].As<Napi::Object>()), c.isa, c.threads);
+  } catch (const EngineError& e) {
+    throw make_error(env, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    throw make_error(env, "OUT_OF_MEMORY", "out of memory while building the session");
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw make_error(env, "NATIVE", e.what());
+  }
+}
+
+// An encoded plan (binding/encoded-plan.h) copied out of its JS buffers on the calling thread.
+struct EncodedPlan {
+  std::vector<double> meta;
+  std::vector<uint8_t> text;
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> data;
+};
+
+EncodedPlan read_encoded(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  EncodedPlan e;
+  Napi::Value mv = o.Get("meta");
+  if (!mv.IsTypedArray() || mv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    type_error(env, "Expected a Float64Array for plan.meta but received " + js_type(mv));
+  auto meta = view_bytes(mv, "plan.meta");
+  e.meta.resize(meta.second / sizeof(double));
+  if (meta.second) std::memcpy(e.meta.data(), meta.first, e.meta.size() * sizeof(double));
+  Napi::Value tv = o.Get("text");
+  if (!tv.IsTypedArray() || tv.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    type_error(env, "Expected a Uint8Array for plan.text but received " + js_type(tv));
+  auto text = view_bytes(tv, "plan.text");
+  e.text.assign(text.first, text.first + text.second);
+  Napi::Array data = get_array(o, "data", "plan");
+  e.data.reserve(data.Length());
+  for (uint32_t i = 0; i < data.Length(); ++i) {
+    auto bytes = view_bytes(data.Get(i), "plan.data[" + std::to_string(i) + "]");
+    e.data.push_back(std::make_shared<const std::vector<uint8_t>>(bytes.first, bytes.first + bytes.second));
+  }
+  return e;
+}
+
+// Decodes the plan and builds the Program (validation, op construction, weight prepacking, the thread
+// pool) off the JS thread. Nothing here touches JS until OnOK.
+class BuildWorker : public Napi::AsyncWorker {
+ public:
+  BuildWorker(Napi::Env env, EncodedPlan plan, SessionConfig config)
+      : Napi::AsyncWorker(env, "npuquant.build"), deferred_(Napi::Promise::Deferred::New(env)),
+        plan_(std::move(plan)), config_(config) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      PlanDesc plan = decode_plan(plan_.meta, plan_.text, std::move(plan_.data));
+      plan_ = EncodedPlan();
+      prog_ = std::make_shared<const Program>(std::move(plan), config_.isa, config_.threads);
+    } catch (const EngineError& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = "OUT_OF_MEMORY";
+      SetError("out of memory while building the session");
+    } catch (const std::exception& e) {
+      code_ = "NATIVE";
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Addon* addon = env.GetInstanceData<Addon>();
+    addon->adopting = prog_;
+    struct Clear {
+      Addon* a;
+      ~Clear() { a->adopting.reset(); }
+    } clear{addon};
+    Napi::Object session = addon->session_ctor.New({});
+    prog_.reset();
+    deferred_.Resolve(session);
+  }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(make_error(Env(), code_.empty() ? "NATIVE" : code_, e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  EncodedPlan plan_;
+  SessionConfig config_;
+  std::shared_ptr<const Program> prog_;
+  std::string code_;
+};
+
+Napi::Value NativeSession::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+    type_error(env, "Expected an encoded plan { meta, text, data } for NativeSession.create but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
+  SessionConfig c = parse_config(info);
+  EncodedPlan plan;
+  try {
+    plan = read_encoded(info[0].As<Napi::Object>());
+  } catch (const std::bad_alloc&) {
+    throw make_error(env, "OUT_OF_MEMORY", "out of memory while reading the plan");
+  }
+  auto* w = new BuildWorker(env, std::move(plan), c);
+  Napi::Promise pr = w->promise();
+  w->Queue();
+  return pr;
+}
 
 }  // namespace
 }  // namespace npuq

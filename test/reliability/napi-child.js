@@ -10,7 +10,9 @@
 //    error carrying a string `code` (or run correctly where the input is valid after all).
 // 2. COUNT random plan mutations (dtypes, shapes, constant data lengths, arena offsets, tensor ids,
 //    op names, attribute values and lengths, arena size) of valid plans of the digits model and of
-//    the fuzzer's seed models; each is constructed and, when accepted, run once on zero inputs.
+//    the fuzzer's seed models; each is constructed (new NativeSession, or NativeSession.create from
+//    the encoded plan, whose numbers are then sometimes damaged as well) and, when accepted, run
+//    once on zero inputs.
 // Prints "ok - ..." / "not ok - ..." lines and one JSON summary line last.
 'use strict';
 const fs = require('fs');
@@ -23,6 +25,7 @@ const addonFile = path.resolve(process.env.NPUQ_ADDON || path.join(ROOT, 'build'
 const addon = require(addonFile);
 const nq = require(path.join(ROOT, 'dist', 'index.js'));
 const { compilePlan } = require(path.join(ROOT, 'dist', 'runtime', 'lower.js'));
+const { encodePlan } = require(path.join(ROOT, 'dist', 'runtime', 'encode-plan.js'));
 const { NativeSession } = addon;
 
 const results = { passed: 0, failed: 0 };
@@ -199,6 +202,40 @@ async function fixedCases(plan) {
   await mayFail('dispose twice', () => s.dispose());
   report(s.isa === 'disposed', 'isa after dispose is "disposed"', s.isa);
   await mayFail('capabilities(1, 2, 3)', () => addon.capabilities(1, 2, 3));
+
+  // NativeSession.create: the same misuse of the encoded plan; a dispose before the build ends.
+  const enc = () => encodePlan(good());
+  await mustFail('NativeSession.create() with no plan', () => NativeSession.create());
+  for (const v of [null, 5, 'plan', [], true]) await mustFail(`NativeSession.create(${JSON.stringify(v)})`, () => NativeSession.create(v));
+  await mustFail('encoded meta is a plain array', () => NativeSession.create({ ...enc(), meta: Array.from(enc().meta) }));
+  await mustFail('encoded meta is detached', () => {
+    const m = new Float64Array(4);
+    structuredClone(m.buffer, { transfer: [m.buffer] });
+    return NativeSession.create({ ...enc(), meta: m });
+  });
+  await mustFail('encoded text is a Float32Array', () => NativeSession.create({ ...enc(), text: new Float32Array(4) }));
+  await mustFail('encoded data is not an array', () => NativeSession.create({ ...enc(), data: 5 }));
+  await mustFail('encoded constant data is detached', () => NativeSession.create({ ...enc(), data: [detached(), ...enc().data.slice(1)] }));
+  await mustFail('encoded meta is empty', () => NativeSession.create({ ...enc(), meta: new Float64Array(0) }));
+  await mustFail('encoded text is empty', () => NativeSession.create({ ...enc(), text: new Uint8Array(0) }));
+  await mustFail('encoded constant data missing', () => NativeSession.create({ ...enc(), data: [] }));
+  await mustFail('NativeSession.create with threads 0', () => NativeSession.create(enc(), { threads: 0 }));
+  await mustFail('NativeSession.create with maxIsa "fast"', () => NativeSession.create(enc(), { maxIsa: 'fast' }));
+  const shared = enc();
+  const sharedMeta = new Float64Array(new SharedArrayBuffer(shared.meta.byteLength));
+  sharedMeta.set(shared.meta);
+  shared.meta = sharedMeta;
+  await mayFail('encoded meta in a SharedArrayBuffer', async () => (await NativeSession.create(shared, { threads: 1 })).dispose());
+  await mayFail('a build in flight while its plan buffers are reused', async () => {
+    const e = enc();
+    const p = NativeSession.create(e, { threads: 1 });
+    e.meta.fill(NaN);
+    e.text.fill(0);
+    for (const d of e.data) new Uint8Array(d.buffer, d.byteOffset, d.byteLength).fill(255);
+    const built = await p;
+    await built.run(inputsFor(plan));
+    built.dispose();
+  });
 }
 
 /** One random change to a plan; returns its description. */
@@ -233,6 +270,23 @@ function mutatePlan(p, r, ops) {
   }
 }
 
+/** One to three random changes to the numbers of an encoded plan; returns their description. */
+function mutateEncoded(e, r) {
+  const what = [];
+  for (let k = 1 + int(r, 3); k > 0; k--) {
+    if (int(r, 8) === 0) {
+      const n = int(r, e.meta.length);
+      e.meta = e.meta.slice(0, n);
+      what.push(`meta cut to ${n}`);
+    } else if (e.meta.length) {
+      const at = int(r, e.meta.length);
+      e.meta[at] = pick(r, [0, 1, 2, 3, -1, -2, 7, 64, 1000, 2 ** 20, 2 ** 31, 2 ** 40, 2 ** 53, 0.5, NaN, Infinity, 1e300, e.text.length, e.data.length]);
+      what.push(`meta[${at}] -> ${e.meta[at]}`);
+    }
+  }
+  return what.join(', ');
+}
+
 async function planFuzz(plans, seed, count, progress, only) {
   const ops = addon.capabilities().ops;
   const summary = { cases: 0, constructed: 0, ran: 0, errors: {}, failures: [], failureCount: 0 };
@@ -243,9 +297,19 @@ async function planFuzz(plans, seed, count, progress, only) {
     const p = clonePlan(base.plan);
     const what = [base.name];
     for (let k = 1 + int(r, 3); k > 0; k--) what.push(mutatePlan(p, r, ops));
+    // Every third case through the constructor, the others through NativeSession.create (built on a
+    // worker thread) from the encoded plan, half of those with the encoding itself damaged too.
+    const how = i % 3;
+    let encoded;
+    if (how > 0) {
+      encoded = encodePlan(p);
+      what.push('NativeSession.create');
+      if (how === 2) what.push(mutateEncoded(encoded, r));
+    }
     if (only !== undefined) console.log(`plan case ${i}: ${what.join('; ')}`);
     try {
-      const s = new NativeSession(p, { threads: 1 + int(r, 2) });
+      const threads = 1 + int(r, 2);
+      const s = encoded ? await NativeSession.create(encoded, { threads }) : new NativeSession(p, { threads });
       summary.constructed++;
       try {
         await s.run(inputsFor(p));

@@ -3,9 +3,11 @@
  * the resident set by less than 10 MB after warm-up. The cycles run with glibc's allocator pinned
  * (one arena, fixed mmap threshold): by default each libuv worker thread gets its own malloc arena
  * that keeps the freed per-run buffers, so RSS climbs to a plateau (about 200 MB after ~1000 raw
- * native runs) that says nothing about leaks. And a 10 ms heartbeat timer is never held up
- * for more than 200 ms while sessions are created and long batches run (a generous bound, as the
- * machine may be shared; the measured gap is printed).
+ * native runs) that says nothing about leaks. And the event loop is never held for more than 50 ms
+ * (issue #8) while sessions are created, plans compiled, long batches run and a model analysed: the
+ * longest synchronous stretch of the main thread is its own CPU time between two ticks of a 5 ms
+ * timer (event-loop.js), so a descheduled process on a busy machine does not count and a 100 ms
+ * synchronous compile fails every time (a 100 ms canary checks the measurement).
  */
 import { explain, runChild, summaryOf } from './child';
 
@@ -23,12 +25,21 @@ describe('resources', () => {
     expect(s.growthMB).toBeLessThan(10);
   });
 
-  it('the event loop keeps ticking while sessions are created and long batches run', async () => {
+  it('the event loop is never held over 50 ms while sessions are created, plans compiled, batches run and analysed', async () => {
     const r = await runChild('soak-child.js', ['heartbeat', '3'], { memoryMb: 16384 });
     if (r.signal || r.status !== 0) throw new Error(explain(r, () => 'node test/reliability/soak-child.js heartbeat'));
-    const s = summaryOf(r) as { maxGapMs: number; maxGapDuring: string; ticks: number; durationMs: number; work: string[] };
-    console.log(`heartbeat: largest gap ${s.maxGapMs} ms (during ${s.maxGapDuring}), ${s.ticks} ticks in ${s.durationMs} ms; ${s.work.join(', ')}`);
-    expect(s.ticks).toBeGreaterThan(s.durationMs / 40);
-    expect(s.maxGapMs).toBeLessThan(200);
+    type Phase = { maxBlockedMs: number; maxGapMs: number; p99GapMs: number; ticks: number };
+    const s = summaryOf(r) as { source: string; phases: Record<string, Phase>; goalPhases: string[]; work: string[]; durationMs: number };
+    const lines = Object.entries(s.phases).map(([name, p]) => `  ${s.goalPhases.includes(name) ? '*' : ' '} ${name}: longest synchronous stretch ${p.maxBlockedMs} ms, max gap ${p.maxGapMs} ms, p99 gap ${p.p99GapMs} ms`);
+    console.log(`event loop (${s.source === 'schedstat' ? 'main-thread CPU time per stretch' : 'wall clock only'}; * = held to 50 ms) in ${s.durationMs} ms:\n${lines.join('\n')}\n  ${s.work.join(', ')}`);
+    // The canary proves the measurement sees a synchronous 100 ms stretch (a regression like a
+    // synchronous plan compile) on a busy machine as well as on an idle one.
+    const canary = Object.entries(s.phases).find(([name]) => name.startsWith('canary'))![1];
+    expect(canary.maxBlockedMs).toBeGreaterThanOrEqual(90);
+    expect(s.goalPhases.length).toBeGreaterThanOrEqual(2);
+    const idle = s.goalPhases.filter((name) => !(s.phases[name]?.ticks > 10));
+    expect(idle).toEqual([]);
+    const over = s.goalPhases.filter((name) => s.phases[name].maxBlockedMs >= 50).map((name) => `${name}: ${s.phases[name].maxBlockedMs} ms`);
+    expect(over).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Run as a child process by workers.test.ts, so a crash shows up as a signal instead of taking jest
 // down. Terminates worker threads while native runs are in flight (at several delays, and while
-// a session is being created), then checks that the process still runs models in the main thread
+// a session is being created, and while plans are compiled and built), then checks that the process still runs models in the main thread
 // and in a new worker. Prints one JSON line { terminated, afterMain, afterWorker } and exits 0.
 'use strict';
 const path = require('path');
@@ -14,9 +14,14 @@ const LONG_RUN = `
   (async () => {
     const nq = npuquant();
     if (workerData.phase === 'create') parentPort.postMessage('running');
-    const s = await nq.Session.create(path.join(FIXTURES, 'models', 'digits_mobilenetv2.onnx'), { threads: 2 });
+    const s = await nq.Session.create(path.join(FIXTURES, 'models', 'digits_mobilenetv2.onnx'), { threads: 2, planCacheSize: 1 });
     const x = nq.readNpy(path.join(FIXTURES, 'digits', 'x32.npy'));
     const feeds = { input: slice(x, 0, 500) };
+    if (workerData.phase === 'build') {
+      // A new batch size every run: each run compiles a plan and builds it on a libuv thread.
+      parentPort.postMessage('running');
+      for (let i = 0; ; i++) await s.run({ input: slice(x, 0, 1 + (i % 50)) });
+    }
     for (let i = 0; ; i++) {
       const p = s.run(feeds);
       if (i === 0 && workerData.phase === 'run') parentPort.postMessage('running');
@@ -41,6 +46,11 @@ async function main() {
   }
   for (const delay of [0, 2]) {
     await terminateAfter('create', delay);
+    terminated++;
+  }
+  // While plans are compiled and built (NativeSession.create in flight).
+  for (const delay of [0, 3, 8, 15, 40]) {
+    await terminateAfter('build', delay);
     terminated++;
   }
   // Several at once.

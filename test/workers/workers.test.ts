@@ -66,10 +66,10 @@ describe('worker threads', () => {
     expect(differences(main, w.results)).toEqual([]);
   });
 
-  it('survives workers terminated while native runs and session creation are in flight', () => {
+  it('survives workers terminated while native runs, session creation and plan builds are in flight', () => {
     // A child process, so that an abort shows up as a signal here instead of killing jest.
     const r = spawnSync(process.execPath, [path.join(__dirname, 'terminate-child.js')], { encoding: 'utf8', timeout: 90_000 });
     expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ terminated: 11, afterMain: 3, afterWorker: 3 });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ terminated: 16, afterMain: 3, afterWorker: 3 });
   });
 });
