@@ -18,7 +18,7 @@ export {
 } from './passes';
 export { capabilities } from './capabilities';
 export { getProfile, listProfiles, defineProfile, buildLut, type ChipProfile } from './quantize';
-export { quantize, saveQuantized, loadQuantized, type QuantizeOptions } from './quantize/quantize';
+export { quantize, saveQuantized, loadQuantized, type QuantizeOptions, type OptimizeSetting } from './quantize/quantize';
 export {
   crossLayerEqualization, CLE_PASS, smoothQuant, applySmoothQuant, correctBiases, adaRound,
   type CleOptions, type SmoothQuantOptions, type BiasCorrectionMode, type AdaRoundOptions, type PtqOptions, type PtqStep,

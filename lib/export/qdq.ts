@@ -84,6 +84,7 @@ export function toQdqModel(qm: QuantizedModel): Model {
   for (const node of src.nodes) {
     const nq = plan.nodes.get(node.name);
     const inputs = node.inputs.map((t) => (t ? read(t) : t));
+    let biasAdd: string | undefined;
     if (nq?.weight) {
       const w = nq.weight;
       const shape = src.initializers.get(w.tensor)!.shape.slice();
@@ -94,12 +95,25 @@ export function toQdqModel(qm: QuantizedModel): Model {
         if (nq.bias.dtype === 'int32') {
           inputs[2] = constQdq(nq.bias.tensor, bq, [nq.bias.values.length], nq.bias.values, 0);
         } else {
-          // A 64-bit accumulator bias (16-bit layers) has no QDQ form (DequantizeLinear takes int32 at
+          // A 64-bit accumulator bias (16-bit layers) or a float32 one has no QDQ form (DequantizeLinear takes int32 at
           // most): it is written dequantized, in float32, which is what DequantizeLinear would give.
           const b = nq.bias;
           const name = `${b.tensor}_dequantized`;
-          g.initializers.set(name, new Tensor('float32', [b.values.length], Float32Array.from(b.values, (v, c) => Math.fround(v * (b.scale.length > 1 ? b.scale[c] : b.scale[0])))));
-          inputs[2] = name;
+          // (A float32 bias, dequantize-first chips, is kept as it is.)
+          const real = b.dtype === 'float32' ? Float32Array.from(b.values)
+            : Float32Array.from(b.values, (v, c) => Math.fround(v * (b.scale.length > 1 ? b.scale[c] : b.scale[0])));
+          if (b.dtype === 'float32' || b.values.every((v) => Math.abs(v) <= 0x7fffffff) || (node.opType !== 'Conv' && node.opType !== 'Gemm')) {
+            g.initializers.set(name, new Tensor('float32', [b.values.length], real));
+            inputs[2] = name;
+          } else {
+            // Beyond int32, onnxruntime's bias quantization (a basic-level graph transform that turns a
+            // float bias beside DequantizeLinear inputs into int32) would saturate it: the bias goes
+            // into an Add after the layer instead, which that transform leaves alone.
+            const rank = node.opType === 'Conv' ? (src.initializers.get(w.tensor)?.shape.length ?? 4) - 1 : 1;
+            g.initializers.set(name, new Tensor('float32', [b.values.length, ...new Array(rank - 1).fill(1)], real));
+            inputs.length = 2;
+            biasAdd = name;
+          }
         }
         replaced.add(nq.bias.tensor);
       }
@@ -107,6 +121,11 @@ export function toQdqModel(qm: QuantizedModel): Model {
     const n = new Node(node.name, node.opType, inputs, node.outputs.slice(), node.domain);
     for (const [k, a] of node.attrs) n.attrs.set(k, a);
     g.nodes.push(n);
+    if (biasAdd) {
+      const pre = `${node.outputs[0]}_without_bias`;
+      n.outputs[0] = pre;
+      g.nodes.push(new Node(`${node.name}_bias_add`, 'Add', [pre, biasAdd], [node.outputs[0]]));
+    }
     node.outputs.forEach((o) => {
       if (!o) return;
       let q = plan.tensors.get(o);

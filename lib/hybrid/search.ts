@@ -96,7 +96,7 @@ export function withPrecisions(qm: QuantizedModel, layers: Record<string, Precis
   const o = qm.planOptions;
   const planOptions = { ...o, overrides: { ...o.overrides, precision: { ...o.overrides?.precision, ...layers } } };
   const plan = planQuantization(qm.graph, qm.profile, qm.plan.ranges, { perChannel: qm.perChannel, ...planOptions });
-  return new QuantizedModel(qm.model, qm.profile, plan, {}, { calibration: qm.calibration, planOptions });
+  return new QuantizedModel(qm.model, qm.profile, plan, {}, { calibration: qm.calibration, planOptions, optimize: qm.optimize });
 }
 
 /** Runs the search. `analysis` is analyze() of `qm` (it ranks the candidates). */

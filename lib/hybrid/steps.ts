@@ -19,14 +19,15 @@ import { NpuqError } from '../errors';
 import type { Graph, Model } from '../ir/graph';
 import { loadModel } from '../io/onnx';
 import type { Precision } from '../quantize/profile';
-import { optimizedForQuantization, quantize, saveQuantized, type QuantizeOptions } from '../quantize/quantize';
+import { optimizedForQuantization, quantize, saveQuantized, type OptimizeSetting, type QuantizeOptions } from '../quantize/quantize';
+import { DEFAULT_PIPELINE } from '../passes/pipeline';
 import type { QuantizedModel } from '../quantize/quantized-model';
 import { getProfile } from '../quantize/targets/index';
 import { writeReports } from '../report/index';
 import { validateConfig, type HybridConfig, type TensorParams } from './config';
 import { detectFormat, getFormat } from './formats/index';
 import { searchMixedPrecision, type SearchGoal, type SearchResult } from './search';
-import { writeYamlConfig } from './yaml-config';
+import { readYamlConfig, writeYamlConfig } from './yaml-config';
 
 /** How step 1 picks layers: the analysis' flagged layers, the N worst by individual error, or the search. */
 export type SuggestStrategy = 'threshold' | { top: number } | { search: SearchGoal; candidates?: number };
@@ -115,7 +116,7 @@ export async function step1(model: Model | string, options: Step1Options): Promi
     }
     const config: HybridConfig = {
       target: qm.profile.name,
-      calibration: { method: qm.calibration?.method ?? 'minmax', perChannel: qm.perChannel },
+      calibration: { method: qm.calibration?.method ?? 'minmax', perChannel: qm.perChannel, ...(qm.optimize ? { optimize: optimizeSettingOf(qm.optimize) } : {}) },
       layers, comments, tensors: tensorParams(qm),
     };
     const files: string[] = [];
@@ -153,7 +154,7 @@ export interface Step2Result {
 
 /**
  * Reads a config file in any supported format, names resolved against `graph`: the graph quantize()
- * plans on (`optimizedForQuantization(model).graph`).
+ * plans on (`optimizedForQuantization(model, options.optimize).graph`, with the same `optimize`).
  */
 export function readConfigFile(file: string, graph: Graph, options: { target?: string; format?: string } = {}): HybridConfig {
   let text: string;
@@ -167,6 +168,38 @@ export function readConfigFile(file: string, graph: Graph, options: { target?: s
   const target = part.target ?? options.target;
   if (!target) throw new NpuqError('INVALID_ARGUMENT', `${file} is a ${format.name} config, which names no target: pass the target (--target)`, { file });
   return { ...part, target, layers: part.layers ?? {} };
+}
+
+/** The optimize setting a list of passes stands for ('default' / 'none' when it is one of those). */
+export function optimizeSettingOf(passes: readonly string[]): OptimizeSetting {
+  if (passes.length === 0) return 'none';
+  if (passes.length === DEFAULT_PIPELINE.length && passes.every((p, i) => p === DEFAULT_PIPELINE[i])) return 'default';
+  return [...passes];
+}
+
+/** The optimize setting a hybrid config file records (npuquant YAML written by step 1), or undefined. */
+export function configFileOptimize(file: string, options: { format?: string } = {}): OptimizeSetting | undefined {
+  return configOptimize(configFileCalibration(file, options), file);
+}
+
+/** The calibration settings of a config file when it is npuquant's YAML (vendor formats carry none of quantize()'s passes). */
+function configFileCalibration(file: string, options: { format?: string }): Pick<HybridConfig, 'calibration'> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return {}; // readConfigFile reports it
+  }
+  const format = options.format ? getFormat(options.format) : detectFormat(file, text);
+  return format.name === 'npuquant' ? { calibration: readYamlConfig(text, file).calibration } : {};
+}
+
+/** The `calibration.optimize` of a config (undefined when absent); INVALID_DATA when malformed. */
+function configOptimize(cfg: Pick<HybridConfig, 'calibration'>, source: string): OptimizeSetting | undefined {
+  const o = cfg.calibration?.optimize;
+  if (o === undefined) return undefined;
+  if (o === 'default' || o === 'none' || (Array.isArray(o) && o.every((x) => typeof x === 'string'))) return o as OptimizeSetting;
+  throw new NpuqError('INVALID_DATA', `${source}: calibration.optimize must be default, none or a list of pass names but is ${JSON.stringify(o)}`);
 }
 
 /**
@@ -185,13 +218,17 @@ export async function step2(model: Model | string, config: HybridConfig | string
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for hybrid.step2 but received ${options === null ? 'null' : typeof options}`);
   const float = typeof model === 'string' ? await loadModel(model) : model;
   const source = typeof config === 'string' ? config : 'hybrid config';
-  const graph = optimizedForQuantization(float).graph;
+  // The layer names are those of the graph the config was made on: the config's optimize setting
+  // (written by step 1) unless options.optimize is given.
+  const optimize = options.optimize ?? configOptimize(typeof config === 'string' ? configFileCalibration(config, options) : config, source);
+  const graph = optimizedForQuantization(float, optimize).graph;
   const cfg = typeof config === 'string' ? readConfigFile(config, graph, options) : config;
   if (options.target && cfg.target !== options.target) throw new NpuqError('INVALID_ARGUMENT', `${source} is for target ${cfg.target} but ${options.target} was asked for; drop --target or edit the config`);
   const profile = getProfile(cfg.target);
   const ranges = configOverrides(cfg, graph, source).ranges;
   const qm = await quantize(float, {
     ...options,
+    optimize,
     target: profile,
     method: (options.method ?? cfg.calibration?.method) as QuantizeOptions['method'],
     perChannel: options.perChannel ?? cfg.calibration?.perChannel,

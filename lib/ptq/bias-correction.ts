@@ -80,6 +80,14 @@ function applyCorrection(name: string, nq: NodeQuant, e: Float64Array): BiasCorr
   let maxError = 0, maxShift = 0;
   e.forEach((err, c) => {
     const s = bias.scale[bias.scale.length > 1 ? c : 0];
+    if (bias.dtype === 'float32') {
+      // A float bias (dequantize-first chips) takes the correction as it is.
+      const shift = Number.isFinite(err) ? err : 0;
+      bias.values[c] = Math.fround(bias.values[c] - shift);
+      maxError = max(maxError, abs(err));
+      maxShift = max(maxShift, s > 0 ? abs(shift / s) : 0);
+      return;
+    }
     const shift = s > 0 && Number.isFinite(err) ? round(err / s) : 0;
     bias.values[c] = min(lim, max(-lim - 1, bias.values[c] - shift));
     maxError = max(maxError, abs(err));

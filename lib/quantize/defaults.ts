@@ -47,7 +47,7 @@ export function profileDefaults(): Omit<ChipProfile, 'name' | 'description'> {
       zeroPoint: 'half_to_even',
       requant: 'half_to_even',
     },
-    requant: { method: 'float_scale', multiplierBits: 32, dequantizeFirst: false },
+    requant: { method: 'float_scale', multiplierBits: 32, dequantizeFirst: false, reciprocalScales: false },
     eltwise: { style: 'float', leftShift: 20, multiplierBits: 8 },
     ops: { default: 'integer', byOp: {} },
     fusedActivations: ['Relu', 'Clip'],

@@ -24,6 +24,7 @@ import { computeRequantParams } from './requant-params';
 import type { NodeQuant, QuantPlan, TensorQuant } from './plan/types';
 import type { QuantDType } from './params';
 import { LUT_FUNCTIONS } from './lut';
+import { emitDequantizeFirst, emitQuantize, type DqFirstContext } from './emulate-dqfirst';
 
 /** Name of the integer home of a float tensor in an emulation graph. */
 export const intName = (t: string): string => `${t}::q`;
@@ -125,6 +126,10 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     init(`${base}::zp`, intTensor(q.dtype, q.zeroPoint.length > 1 ? [q.zeroPoint.length] : [], q.zeroPoint)),
   ];
   const quantizeNode = (x: string, q: TensorQuant, out: string) => {
+    if (profile.requant.reciprocalScales && q.scale.length === 1) {
+      emitQuantize(dqCtx, x, q, out);  // v * (1 / s), as ncnn
+      return;
+    }
     const [s, z] = scaleZp(out, q);
     emit(`${out}::quantize`, 'QuantizeLinear', [x, s, z], [out], { round: { kind: 'string', value: profile.rounding.input } });
   };
@@ -197,6 +202,10 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     out_zp: int(out.zeroPoint[0]), qmin: int(clamp?.qmin ?? out.qmin), qmax: int(clamp?.qmax ?? out.qmax), out_dtype: str(out.dtype),
   });
   const nodeOf = new Map(src.nodes.map((n) => [n.name, n]));
+  const dqCtx: DqFirstContext = {
+    src, profile, emit, init, intTensor, getInt: (t, q) => getInt(t, q), intName,
+    markInt: (t) => intAvail.add(t), markFloat: (t) => floatAvail.add(t),
+  };
 
   for (const node of src.nodes) {
     const nq = plan.nodes.get(node.name);
@@ -208,6 +217,9 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     const markInt = (...ts: string[]) => ts.forEach((t) => t && intAvail.add(t));
     if (nq.execution === 'keep_float' || nq.execution === 'float' || nq.execution === 'float16' || nq.execution === 'bfloat16') {
       emitFloat(node, nq);
+      // A layer planned with a fused Relu/Clip that then fell back to float (e.g. BM1684's int16 bias):
+      // the activation runs in float after it and writes the quantized output.
+      if (nq.activation) emitFloat(nodeOf.get(nq.activation.node)!, nq);
       continue;
     }
     if (nq.execution === 'lut') {
@@ -220,6 +232,11 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     }
     // Integer execution.
     const op = node.opType;
+    if (nq.weight && profile.requant.dequantizeFirst) {
+      const act = nq.activation ? nodeOf.get(nq.activation.node) : undefined;
+      emitDequantizeFirst(dqCtx, node, nq, inView(node.inputs[0]), plan.tensors.get(outName), outName, act);
+      continue;
+    }
     if (nq.weight) {
       const outQ = home(outName);
       const inQ = inView(node.inputs[0]);
@@ -238,10 +255,39 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
       if (op === 'Conv') {
         Object.assign(attrs, copyAttrs(node, ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'group']), { in_zp: int(inQ.zeroPoint[0]) });
         emit(node.name, 'QConv', [x, wName, bName, ...requantInputs(node.name, r), zp], [intName(outName)], attrs, NPUQ_DOMAIN);
+      } else if (op === 'MatMul') {
+        // A of any rank: its rows are the rows of a 2-D QGemm (same arithmetic); the result takes
+        // A's leading dimensions back.
+        Object.assign(attrs, { transB: int(0), a_zp: int(inQ.zeroPoint[0]) });
+        const [K, N] = wShape;
+        const i64 = (name: string, v: number[]) => init(`${node.name}::${name}`, new Tensor('int64', [v.length], BigInt64Array.from(v, (d) => BigInt(d))));
+        const base = `${node.name}::2d`;
+        emit(`${base}::a`, 'Reshape', [x, i64('rows', [-1, K])], [`${base}::a`]);
+        emit(node.name, 'QGemm', [`${base}::a`, wName, bName, ...requantInputs(node.name, r), zp], [`${base}::y`], attrs, NPUQ_DOMAIN);
+        emit(`${base}::ashape`, 'Shape', [x], [`${base}::ashape`]);
+        if (src.opset >= 10) emit(`${base}::lead`, 'Slice', [`${base}::ashape`, i64('s0', [0]), i64('s1', [-1]), i64('s2', [0])], [`${base}::lead`]);
+        else emit(`${base}::lead`, 'Slice', [`${base}::ashape`], [`${base}::lead`], { starts: { kind: 'ints', value: [0] }, ends: { kind: 'ints', value: [-1] }, axes: { kind: 'ints', value: [0] } });
+        emit(`${base}::yshape`, 'Concat', [`${base}::lead`, i64('n', [N])], [`${base}::yshape`], { axis: int(0) });
+        emit(`${base}::y`, 'Reshape', [`${base}::y`, `${base}::yshape`], [intName(outName)]);
       } else {
         Object.assign(attrs, { transB: int(op === 'Gemm' ? node.attrInt('transB', 0) : 0), a_zp: int(inQ.zeroPoint[0]) });
         emit(node.name, 'QGemm', [x, wName, bName, ...requantInputs(node.name, r), zp], [intName(outName)], attrs, NPUQ_DOMAIN);
       }
+      markInt(outName);
+      continue;
+    }
+    if (op === 'MatMul' && nq.requant) {
+      // Two activations (any rank, broadcast batch): exact int32 accumulators, then the per-tensor
+      // requantization of a 2-D QGemm.
+      const outQ = home(outName);
+      const [a, b] = node.inputs;
+      const qa = inView(a), qb = inView(b);
+      const acc = `${node.name}::acc`;
+      emit(node.name, 'MatMulInteger', [getInt(a, qa), getInt(b, qb), init(`${node.name}::a_zp`, intTensor(qa.dtype, [], [qa.zeroPoint[0]])),
+        init(`${node.name}::b_zp`, intTensor(qb.dtype, [], [qb.zeroPoint[0]]))], [acc]);
+      emit(`${node.name}::requantize`, 'Requantize', [acc, ...requantInputs(node.name, nq.requant)], [intName(outName)], {
+        ...quantAttrs(outQ, nq.clamp), in_zp: int(0), method: str(nq.requant.method), round: str(profile.rounding.requant),
+      }, NPUQ_DOMAIN);
       markInt(outName);
       continue;
     }

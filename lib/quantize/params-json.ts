@@ -37,12 +37,14 @@ export interface NodeParamsJson {
 export interface QuantParamsJson {
   format: string;
   target: string;
+  /** Graph passes run on the float model before planning (model.float.onnx is their result). */
+  optimize?: string[];
   tensors: Record<string, TensorParamsJson>;
   nodes: Record<string, NodeParamsJson>;
 }
 
 /** The JSON object of a quantized model's plan. */
-export function quantParamsJson(qm: { plan: QuantPlan }): QuantParamsJson {
+export function quantParamsJson(qm: { plan: QuantPlan; optimize?: readonly string[] }): QuantParamsJson {
   const { plan } = qm;
   const tensors: Record<string, TensorParamsJson> = {};
   for (const [name, q] of plan.tensors) {
@@ -67,7 +69,7 @@ export function quantParamsJson(qm: { plan: QuantPlan }): QuantParamsJson {
       if (n.bias.scale.length > 1) tensors[n.bias.tensor].axis = 0;
     }
   }
-  return { format: QUANT_PARAMS_FORMAT, target: plan.target, tensors, nodes };
+  return { format: QUANT_PARAMS_FORMAT, target: plan.target, ...(qm.optimize ? { optimize: [...qm.optimize] } : {}), tensors, nodes };
 }
 
 /** What a saved quant_params.json gives back to the planner. */
@@ -76,6 +78,8 @@ export interface ReplayParams {
   tensors: Map<string, TensorQuant>;
   ranges: Map<string, FloatRange>;
   precision: Record<string, Precision>;
+  /** Passes the float model went through before planning, when recorded. */
+  optimize?: string[];
 }
 
 /** Reads the activation parameters and per-node precisions of a quant_params.json object. */
@@ -99,5 +103,6 @@ export function parseQuantParams(json: unknown, file: string): ReplayParams {
   for (const [name, n] of Object.entries(j.nodes ?? {})) {
     if (n.fused_into === undefined && n.execution !== 'keep_float') precision[name] = n.precision;
   }
-  return { target: j.target!, tensors, ranges, precision };
+  const optimize = Array.isArray(j.optimize) && j.optimize.every((p) => typeof p === 'string') ? j.optimize : undefined;
+  return { target: j.target!, tensors, ranges, precision, optimize };
 }

@@ -199,6 +199,13 @@ export interface RequantSpec {
    * applied in float, then quantized with `1 / s_out`: two float32 multiplies (ncnn; float bias). Default false.
    */
   dequantizeFirst: boolean;
+  /**
+   * With `dequantizeFirst`: the chip stores reciprocal scales `r = 1 / s` (ncnn's `127 / absmax`
+   * tables) and computes with them: the dequantization factor is `1 / (r_in * r_w)`, and every
+   * quantization (graph inputs, layer outputs) is `round(v * r)` instead of `round(v / s)`. Each step
+   * in float32. Default false.
+   */
+  reciprocalScales: boolean;
 }
 
 /** Rescaling of Add/Sub/Mul with two quantized inputs. */
@@ -208,9 +215,13 @@ export interface EltwiseSpec {
    * - `tflite`: TFLite fixed point: inputs left-shifted by `leftShift`, per-input QuantizeMultiplier.
    * - `multiplier_shift`: TPU-MLIR: per-input `multiplierBits` multiplier and right shift.
    * - `multiplier_shift_float`: the CV18xx variant computed in float.
+   * - `mlas`: onnxruntime's fused QLinearAdd/QLinearMul on x64 (MLAS: float32 scale ratios, fused
+   *   multiply-adds, the output zero point added before rounding); Sub as `float`.
+   * - `multiplier_shift_bm1684`: BM1684: per-input right shift from `calRightShiftNum`, then an 8-bit
+   *   multiplier; Mul as `multiplier_shift` with its shift clamped to [0, 31].
    * Default `'float'`.
    */
-  style: 'float' | 'tflite' | 'multiplier_shift' | 'multiplier_shift_float';
+  style: 'float' | 'mlas' | 'tflite' | 'multiplier_shift' | 'multiplier_shift_bm1684' | 'multiplier_shift_float';
   /** `tflite` left shift: 20 for 8-bit, 15 for 16-bit. Default 20. */
   leftShift: number;
   /** Multiplier width for `multiplier_shift*`. Default 8. */

@@ -1,6 +1,6 @@
 /**
  * quantize(): float model + calibration data + chip profile → QuantizedModel, the way vendor
- * toolkits' build/deploy steps do it: optimize (fold BatchNormalization), one float pass over the
+ * toolkits' build/deploy steps do it: optimize (the "optimize" pass pipeline), one float pass over the
  * data with observers in the engine, calibration ranges per tensor, then the plan. `saveQuantized`
  * and `loadQuantized` write and read a quantized-model folder (model.qdq.onnx, quant_params.json,
  * model.float.onnx); loading replays the plan from the saved parameters without calibrating.
@@ -16,6 +16,7 @@ import { Model } from '../ir/graph';
 import type { Tensor } from '../ir/tensor';
 import { loadModel, saveModel } from '../io/onnx';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
+import { DEFAULT_PIPELINE, getPass, runPasses } from '../passes/pipeline';
 import { Session } from '../runtime/session';
 import { toQdqModel } from '../export/qdq';
 import { calibrateModelRanges, type AutoRangeOptions } from './auto-ranges';
@@ -53,13 +54,42 @@ export interface QuantizeOptions extends DatasetOptions, MethodOptions, AutoRang
   bins?: number;
   /** Engine threads. Default: min(cores, 4). */
   threads?: number;
+  /**
+   * Graph optimization before calibration and planning (lib/passes), as vendor toolkits optimize
+   * before they quantize: `'default'` runs the "optimize" pipeline (DEFAULT_PIPELINE: constant
+   * folding, fold-batchnorm, fuse-hardswish, div-to-mul, Mul/Add folding into Convs, ...) to a fixed
+   * point; `'none'` only folds BatchNormalization into the Conv/Gemm before it; a list runs those
+   * passes (names as `npuquant optimize --passes`; an unknown name fails naming the closest). Every
+   * pipeline keeps valid ONNX at the model's opset. Default 'default'.
+   */
+  optimize?: OptimizeSetting;
   /** Called after each calibration batch with (samples done, samples total or undefined). */
   onProgress?: (done: number, total: number | undefined) => void;
 }
 
-/** The float graph quantize() plans on: a copy with BatchNormalization folded into Conv/Gemm. */
-export function optimizedForQuantization(model: Model): Model {
+/** Which graph passes quantize() runs before planning (see QuantizeOptions.optimize). */
+export type OptimizeSetting = 'default' | 'none' | readonly string[];
+
+/** The pass names an optimize setting stands for ('none': []); throws for a bad setting or an unknown pass. */
+export function optimizePasses(optimize: OptimizeSetting = 'default'): string[] {
+  if (optimize === 'default') return [...DEFAULT_PIPELINE];
+  if (optimize === 'none') return [];
+  if (!Array.isArray(optimize) || optimize.some((p) => typeof p !== 'string')) {
+    throw new TypeError(`Expected 'default', 'none' or an array of pass names for options.optimize but received ${JSON.stringify(optimize)}`);
+  }
+  for (const p of optimize) getPass(p);
+  return [...optimize];
+}
+
+/**
+ * The float graph quantize() plans on: a copy optimized by `optimize` (default: the "optimize"
+ * pipeline), with BatchNormalization folded into Conv/Gemm in any case. Hybrid configs name the layers
+ * of this graph, and saveQuantized writes it as model.float.onnx.
+ */
+export function optimizedForQuantization(model: Model, optimize: OptimizeSetting = 'default'): Model {
+  const passes = optimizePasses(optimize);
   const g = model.graph.clone();
+  if (passes.length) runPasses(g, passes);
   foldBatchNorm(g);
   const m = new Model(g);
   m.irVersion = model.irVersion;
@@ -103,7 +133,7 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
   const profile = resolveProfile(options.target);
   if (options.data === undefined) throw new TypeError('Expected calibration data for options.data but received undefined');
   const float = typeof model === 'string' ? await loadModel(model) : model;
-  const m = optimizedForQuantization(float);
+  const m = optimizedForQuantization(float, options.optimize);
   // CLE and SmoothQuant rewrite the float graph before calibration (lib/ptq).
   const ptq = await applyFloatPtq(m, options);
   if (ptq.data !== options.data) options = { ...options, data: ptq.data };
@@ -122,7 +152,7 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
   const plan = planQuantization(m.graph, profile, ranges, planOptions);
   // AdaRound and bias correction change the plan's integers (lib/ptq).
   await applyPlanPtq(m, profile, plan, ptq, options);
-  return new QuantizedModel(m, profile, plan, { threads: options.threads }, { calibration: { method }, planOptions });
+  return new QuantizedModel(m, profile, plan, { threads: options.threads }, { calibration: { method }, planOptions, optimize: optimizePasses(options.optimize) });
 }
 
 /** Writes model.qdq.onnx, quant_params.json and model.float.onnx into `dir`. */
@@ -168,7 +198,7 @@ export async function loadQuantized(dir: string, options: { threads?: number } =
   // Integers that planning does not reproduce (AdaRound, bias correction) are read from the QDQ model.
   const qdqFile = path.join(dir, 'model.qdq.onnx');
   if (fs.existsSync(qdqFile)) restoreSavedIntegers(plan, await loadModel(qdqFile), qdqFile);
-  return new QuantizedModel(m, profile, plan, options, { planOptions });
+  return new QuantizedModel(m, profile, plan, options, { planOptions, optimize: replay.optimize });
 }
 
 function perChannelOf(json: unknown): boolean | undefined {

@@ -29,20 +29,27 @@ export class QuantizedModel {
   readonly calibration?: { method: string };
   /** The options the plan was made with (re-planning with other precisions starts from them). */
   readonly planOptions: PlanOptions;
+  /**
+   * The graph passes quantize() ran on the float model before planning (`model` is their result;
+   * BatchNormalization folding is always done and not listed). Undefined when unknown (a folder
+   * written before this was recorded).
+   */
+  readonly optimize?: readonly string[];
 
   /**
-   * @param model The float model the plan was made for (optimized: BatchNormalization folded).
+   * @param model The float model the plan was made for (after quantize()'s optimizing passes).
    * @param profile The chip profile.
    * @param plan The quantization plan.
    * @param sessionOptions Options of the engine sessions (threads, maxIsa).
-   * @param provenance How the plan was made: calibration method and plan options.
+   * @param provenance How the plan was made: calibration method, plan options, optimizing passes.
    */
   constructor(
     readonly model: Model, readonly profile: ChipProfile, readonly plan: QuantPlan, private readonly sessionOptions: SessionOptions = {},
-    provenance: { calibration?: { method: string }; planOptions?: PlanOptions } = {},
+    provenance: { calibration?: { method: string }; planOptions?: PlanOptions; optimize?: readonly string[] } = {},
   ) {
     this.calibration = provenance.calibration;
     this.planOptions = provenance.planOptions ?? {};
+    this.optimize = provenance.optimize;
   }
 
   /** Whether the weights are quantized per channel (some weight has more than one scale). */

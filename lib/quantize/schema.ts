@@ -114,12 +114,13 @@ export const PROFILE_SCHEMA: Schema = {
         method: { kind: 'enum', values: REQUANT_METHODS },
         multiplierBits: { kind: 'number', integer: true, min: 2, max: 32 },
         dequantizeFirst: bool,
+        reciprocalScales: bool,
       },
     },
     eltwise: {
       kind: 'object',
       fields: {
-        style: { kind: 'enum', values: ['float', 'tflite', 'multiplier_shift', 'multiplier_shift_float'] },
+        style: { kind: 'enum', values: ['float', 'mlas', 'tflite', 'multiplier_shift', 'multiplier_shift_bm1684', 'multiplier_shift_float'] },
         leftShift: { kind: 'number', integer: true, min: 0, max: 30 },
         multiplierBits: { kind: 'number', integer: true, min: 2, max: 32 },
       },

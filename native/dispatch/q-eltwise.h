@@ -28,6 +28,11 @@ struct QBinaryArgs {
   int32_t left_shift = 0;
   int32_t out_zp = 0, qmin = 0, qmax = 255;
   const Requant* requant = nullptr;   // Mul with another method: the scalar kernel calls requantize()
+  bool mlas = false;                  // onnxruntime MLAS x64 arithmetic (8-bit types; every tier)
+  float mlas_ra = 0, mlas_rb = 0;     // MLAS Add: float32 sa / so, sb / so
+  float mlas_fixed = 0;               // MLAS Add: float(zo) - fma(ra, float(za), rb * float(zb))
+  // Add/Sub MultiplierShift / MultiplierShiftFloat (TPU-MLIR): a_mult/a_shift, b_mult/b_shift (right
+  // shifts), out_mult/out_shift, with `round`.
 };
 // y[i] = op(a[i * as], b[i * bs]) for i < n; SIMD kernels are called with as, bs in {0, 1} only.
 using QBinaryFn = void (*)(const QBinaryArgs& p, size_t n, const void* a, size_t as, const void* b, size_t bs,

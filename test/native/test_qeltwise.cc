@@ -288,7 +288,7 @@ void error_cases() {
   p.out_requant.qmax = 300;
   CHECK_THROWS(qbinary_run(Isa::Scalar, p, 1, &a, 1, &b, 1, &y), "clamp");
   p = ok;
-  p.out_requant.method = RequantMethod::MultiplierShift;
+  p.out_requant.method = RequantMethod::ShiftOnly;  // Mul only (MultiplierShift Add is TPU-MLIR's)
   CHECK_THROWS(qbinary_run(Isa::Scalar, p, 1, &a, 1, &b, 1, &y), "Add/Sub supports");
   p = qbinary_params_tflite(QBinaryOp::Add, QType::U8, 0.1f, 128, QType::U8, 0.2f, 128, QType::U8, 0.3f, 128);
   p.left_shift = 24;

@@ -3,9 +3,10 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../../calibrate/opt
 import { loadInputConfig } from '../../data/input-config';
 import { NpuqError } from '../../errors';
 import { optimizedForQuantization, quantize, saveQuantized, type QuantizeOptions } from '../../quantize/quantize';
-import { configOverrides, readConfigFile } from '../../hybrid/steps';
+import { configFileOptimize, configOverrides, readConfigFile } from '../../hybrid/steps';
 import { loadModel } from '../../io/onnx';
 import { progressBar } from '../progress';
+import { OPTIMIZE_HELP, parseOptimize } from '../sample-options';
 
 interface QuantizeCliOptions {
   target: string;
@@ -24,6 +25,7 @@ interface QuantizeCliOptions {
   smoothQuant?: boolean | string;
   adaround?: boolean | string;
   weightBits?: string;
+  optimize?: string;
 }
 
 /** quantize() PTQ options from the CLI flags (lib/ptq); throws INVALID_ARGUMENT naming a bad flag value. */
@@ -76,6 +78,7 @@ export function registerQuantize(program: Command): void {
     .option('--bias-correction <mode>', 'correct the integer biases after planning: analytic or empirical')
     .option('--smooth-quant [alpha]', 'SmoothQuant: migrate activation outliers into the next weights (alpha default 0.5)')
     .option('--adaround [iterations]', 'AdaRound: learn the rounding of the weights per layer (default 500 iterations per layer, 30 s per model)')
+    .option('--optimize <passes>', OPTIMIZE_HELP)
     .option('--weight-bits <n>', 'bits of the weights\' integer range, 2 to 8 (default: the profile\'s)')
     .action(async (modelPath: string, opts: QuantizeCliOptions & { perTensor?: boolean }) => {
       if (opts.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) {
@@ -86,16 +89,19 @@ export function registerQuantize(program: Command): void {
       const ptqLines: string[] = [];
       try {
         // A hybrid config (npuquant YAML or a vendor file): its layers' precisions and tensors' ranges.
+        // A config written by hybrid step1 names the layers of the graph optimized as it records.
+        const optimize = parseOptimize(opts.optimize) ?? (opts.config ? configFileOptimize(opts.config) : undefined);
         const float = await loadModel(modelPath);
         let overrides;
         if (opts.config) {
-          const graph = optimizedForQuantization(float).graph;
+          const graph = optimizedForQuantization(float, optimize).graph;
           const cfg = readConfigFile(opts.config, graph, { target: opts.target });
           if (cfg.target !== opts.target) throw new NpuqError('INVALID_ARGUMENT', `${opts.config} is for target ${cfg.target} but --target is ${opts.target}`);
           overrides = configOverrides(cfg, graph, opts.config);
         }
         const qm = await quantize(float, {
           overrides,
+          optimize,
           target: opts.target,
           data: opts.data.length === 1 ? opts.data[0] : opts.data,
           method: opts.method as CalibrationMethod | undefined,

@@ -16,6 +16,7 @@ import { fusedClampRange, resolveWeightSpec } from '../resolve';
 import { roundMode } from '../rounding';
 import type { Execution } from './executions';
 import { viewQuant } from './tensor-quant';
+import { dequantizeFactors } from '../dequantize-first';
 import type { NodeQuant, TensorQuant } from './types';
 
 export interface NodeParamsContext {
@@ -51,8 +52,38 @@ function channelRanges(w: Tensor, axis: number): FloatRange[] {
   return r.map((x) => (x.min <= x.max ? x : { min: 0, max: 0 }));
 }
 
+const qtypeMin = (d: QuantDType): number => (d === 'int8' ? -128 : d === 'int16' ? -32768 : 0);
+const qtypeMax = (d: QuantDType): number => (d === 'int8' ? 127 : d === 'uint8' ? 255 : d === 'int16' ? 32767 : 65535);
+
 function fakeQuant(base: NodeQuant, note: string): NodeQuant {
   return { ...base, execution: 'float', emulation: 'fake_quant', note };
+}
+
+/**
+ * MatMul of two activations (any rank, batch dimensions broadcast): the int32 accumulator of the
+ * zero-point-centred integers, requantized per tensor with scale `s_a * s_b / s_out` as a 2-D QGemm
+ * with per-tensor weights does it (profile requant method and rounding). 8-bit operands only.
+ */
+function planActivationMatMul(c: NodeParamsContext, base: NodeQuant): NodeQuant {
+  const { node, exec, profile } = c;
+  const [a, b] = node.inputs;
+  const outName = exec.activation ? c.graph.nodes.find((n) => n.name === exec.activation!.node)!.outputs[0] : node.outputs[0];
+  const aHome = c.tensors.get(a), bHome = c.tensors.get(b), outQ = c.tensors.get(outName);
+  const precision = exec.precision as QuantDType;
+  if (!aHome || !bHome || !outQ) return fakeQuant(base, 'MatMul input or output is not quantized: runs in float');
+  if (precision.endsWith('16')) return fakeQuant(base, 'MatMul of two 16-bit activations has no integer kernel: runs in float');
+  if (profile.requant.dequantizeFirst) return fakeQuant(base, 'MatMul of two activations with dequantize-first requantization is not emulated: runs in float');
+  const aQ = viewQuant(profile, aHome, precision), bQ = viewQuant(profile, bHome, precision);
+  const out: NodeQuant = { ...base };
+  try {
+    out.requant = computeRequantParams(profile.requant, aQ.scale[0], [bQ.scale[0]], outQ.scale[0]);
+  } catch (e) {
+    return fakeQuant(base, `MatMul of two activations: ${(e as Error).message}: runs in float`);
+  }
+  out.clamp = exec.activation
+    ? fusedClampRange(asParams(outQ), { opType: exec.activation.opType, min: exec.activation.min, max: exec.activation.max }, profile.rounding.input)
+    : { qmin: outQ.qmin, qmax: outQ.qmax };
+  return out;
 }
 
 /** The plan entry of one node. */
@@ -69,6 +100,7 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   if (node.opType !== 'Conv' && node.opType !== 'Gemm' && node.opType !== 'MatMul') return base;
 
   const w = c.constant(node.inputs[1]);
+  if (!w && node.opType === 'MatMul' && c.isActivation(node.inputs[1])) return planActivationMatMul(c, base);
   if (!w || w.dtype !== 'float32') return fakeQuant(base, `${node.opType} with a non-constant second input has no integer kernel: runs in float`);
   let axis = 0;
   if (node.opType === 'Gemm') {
@@ -86,7 +118,12 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   const home = c.tensors.get(x);
   const outName = exec.activation ? c.graph.nodes.find((n) => n.name === exec.activation!.node)!.outputs[0] : node.outputs[0];
   const outQ = c.tensors.get(outName);
-  if (!home || !outQ) return fakeQuant(base, 'input or output is not quantized: runs in float');
+  // Dequantize-first layers (ncnn) may leave their output float: the consumer runs in float.
+  const dqFirst = profile.requant.dequantizeFirst;
+  if (!home || (!outQ && !dqFirst)) return fakeQuant(base, 'input or output is not quantized: runs in float');
+  if (dqFirst && outQ && !profile.requant.reciprocalScales && (outQ.qmin !== qtypeMin(outQ.dtype) || outQ.qmax !== qtypeMax(outQ.dtype))) {
+    return fakeQuant(base, 'a narrow output range with dequantize-first requantization by division is not emulated: runs in float');
+  }
   const precision = exec.precision as QuantDType;
   const inQ = viewQuant(profile, home, precision);
   const wide = precision.endsWith('16');
@@ -96,7 +133,7 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   const wDtype = wide && profile.weights.allowed.includes('int16') ? 'int16' : spec.dtype;
   const wProfile: ChipProfile = wDtype === spec.dtype ? profile : { ...profile, weights: { ...profile.weights, dtype: wDtype, byOp: {} } };
   const ranges = channelRanges(w, axis);
-  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ.scale[0] }, wDtype === spec.dtype ? c.weightBits : undefined);
+  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ?.scale[0] ?? 1 }, wDtype === spec.dtype ? c.weightBits : undefined);
   const perChannel = wq.length > 1;
   const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const n = w.shape[axis];
@@ -123,21 +160,27 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
     if (!b || b.dtype !== 'float32' || b.size !== channels) return fakeQuant(base, 'bias is not a constant with one value per output channel: runs in float');
     let dtype = profile.bias.dtype;
     if (dtype === 'int32' && wide) dtype = 'int64';
-    if (dtype === 'float32' || dtype === 'int16') {
+    if (dtype === 'float32' && dqFirst) {
+      // Kept float: added to the dequantized accumulator (lib/quantize/dequantize-first.ts). The
+      // scale is the dequantization factor of each channel.
+      out.bias = { tensor: biasName, dtype, scale: dequantizeFactors(profile, inQ.scale[0], weightQuant.scale), values: Array.from(b.data as Float32Array) };
+    } else if (dtype === 'float32' || dtype === 'int16') {
       return fakeQuant(base, `${dtype} bias (${profile.name}) is not emulated bit-exactly yet: runs in float`);
+    } else {
+      const lim = dtype === 'int32' ? 2147483647 : Number.MAX_SAFE_INTEGER;
+      const bv = b.data as Float32Array;
+      const scales = weightQuant.scale.map((sw) => Math.fround(inQ.scale[0] * sw));
+      out.bias = {
+        tensor: biasName, dtype, scale: scales,
+        values: Array.from(bv, (v, ch) => {
+          const s = scales[perChannel ? ch : 0];
+          const q = s === 0 ? 0 : roundMode(Math.fround(v / s), profile.rounding.bias);
+          return Math.min(lim, Math.max(-lim - 1, q));
+        }),
+      };
     }
-    const lim = dtype === 'int32' ? 2147483647 : Number.MAX_SAFE_INTEGER;
-    const bv = b.data as Float32Array;
-    const scales = weightQuant.scale.map((sw) => Math.fround(inQ.scale[0] * sw));
-    out.bias = {
-      tensor: biasName, dtype, scale: scales,
-      values: Array.from(bv, (v, ch) => {
-        const s = scales[perChannel ? ch : 0];
-        const q = s === 0 ? 0 : roundMode(Math.fround(v / s), profile.rounding.bias);
-        return Math.min(lim, Math.max(-lim - 1, q));
-      }),
-    };
   }
+  if (!outQ) return out;  // dequantize-first with a float output: no requantization
 
   // Requantization and clamp.
   const fit = wq[0].fit;

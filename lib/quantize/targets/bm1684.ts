@@ -5,6 +5,9 @@
  * weights are quantized as `round(w * 2^rshift * s_in / s_out)`, so the accumulator-to-output ratio
  * is exactly `2^-rshift` (a power-of-two requant scale, multiplier 1); the bias is int16 in accumulator
  * units; the shift rounds half up. A layer whose rshift would be negative is lowered to F32.
+ * Add/Sub: per input `rshift = max(0, calRightShiftNumUseCblas(1, s_in, s_out))` and the 8-bit
+ * multiplier `round(2^rshift * s_in / s_out)`; Mul: `get_scale_and_shift(s_a * s_b / s_out, 8)` with the
+ * shift clamped to [0, 31] (BM1684/Add.cpp, Mul.cpp; inference Tpu/Interfaces/Common/Add.cpp).
  *
  * Sources: TPU-MLIR BM1684/Conv.cpp, MathUtils.cpp (calRightShiftNum, RightShiftRound), the Tpu
  * Conv2D inference, module getScale, quantization-facts.md §1 and §3.
@@ -33,7 +36,7 @@ export const BM1684: ProfileInput = {
     zeroPoint: 'half_away_from_zero', requant: 'half_up',
   },
   requant: { method: 'shift_only', dequantizeFirst: false },
-  eltwise: { style: 'multiplier_shift', multiplierBits: 8 },
+  eltwise: { style: 'multiplier_shift_bm1684', multiplierBits: 8 },
   ops: {
     default: 'integer',
     byOp: { ...execAs('integer', [...INTEGER_ARITH, ...DATA_MOVEMENT]), ...execAs('lut', LUT_ACTIVATIONS), Softmax: 'float' },
@@ -41,7 +44,7 @@ export const BM1684: ProfileInput = {
   fusedActivations: ['Relu', 'Clip'],
   calibration: { method: 'kl', bins: 2048 },
   hybrid: { precisions: ['int8', 'uint8', 'float32'], vendorNames: { int8: 'INT8', uint8: 'INT8', float32: 'F32' } },
-  sources: ['facts', 'tpu-mlir-bm1684-conv', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-bm1684x-add', 'tpu-mlir-docs'],
+  sources: ['facts', 'tpu-mlir-bm1684-conv', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-bm1684-add', 'tpu-mlir-bm1684-mul', 'tpu-mlir-tpu-add', 'tpu-mlir-docs'],
   claims: [
     sourced('activation.dtype', ['facts', 'tpu-mlir-module']),
     sourced('activation.symmetric', ['facts', 'tpu-mlir-module'], 'zero point 0 unless --asymmetric'),
@@ -57,7 +60,7 @@ export const BM1684: ProfileInput = {
     sourced('rounding.bias', ['tpu-mlir-mathutils'], 'quantizeToInt16: round()'),
     sourced('rounding.requant', ['tpu-mlir-conv2d', 'facts'], 'OnlyShift/MultiplierShift use ROUNDING_HALF_UP'),
     sourced('requant.method', ['facts', 'tpu-mlir-bm1684-conv'], 'RequantMode::OnlyShift'),
-    inferred('eltwise.style', 'BM1684 Add uses per-input 8-bit multipliers and right shifts as BM1684X (not read for BM1684)', ['tpu-mlir-bm1684x-add']),
+    sourced('eltwise.style', ['tpu-mlir-bm1684-add', 'tpu-mlir-bm1684-mul', 'tpu-mlir-tpu-add'], 'Add: rshift = max(0, calRightShiftNumUseCblas(1, s_in, s_out, 8)), m = to_int8(2^rshift * s_in / s_out); Mul: get_scale_and_shift(8) with rshift clamped to [0, 31]; inference RightShiftRound(x * m, rshift, HALF_UP) per input'),
     inferred('ops.byOp.Sigmoid', 'TPU-MLIR lowers INT8 Sigmoid/Tanh/... to a 256-entry Lut op (not in the reference notes)'),
     inferred('ops.byOp.Softmax', 'Softmax is lowered in float on BM1684 (not in the reference notes)'),
     sourced('fusedActivations', ['tpu-mlir-conv2d'], 'do_relu clamps in the requant step (relu_limit for Relu6)'),

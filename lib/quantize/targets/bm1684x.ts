@@ -43,7 +43,7 @@ export const BM1684X: ProfileInput = {
     precisions: ['int8', 'uint8', 'float16', 'bfloat16', 'float32'],
     vendorNames: { int8: 'INT8', uint8: 'INT8', float16: 'F16', bfloat16: 'BF16', float32: 'F32' },
   },
-  sources: ['facts', 'tpu-mlir-bm1684x-conv', 'tpu-mlir-bm1684x-add', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-docs'],
+  sources: ['facts', 'tpu-mlir-bm1684x-conv', 'tpu-mlir-bm1684x-add', 'tpu-mlir-bm1684x-mul', 'tpu-mlir-tpu-add', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-docs'],
   claims: [
     sourced('activation.dtype', ['facts', 'tpu-mlir-module']),
     sourced('activation.symmetric', ['facts', 'tpu-mlir-module'], 'symmetric unless --asymmetric'),
@@ -61,7 +61,7 @@ export const BM1684X: ProfileInput = {
     sourced('rounding.requant', ['tpu-mlir-conv2d', 'facts'], 'MultiplierShift uses ROUNDING_HALF_UP'),
     sourced('requant.method', ['facts', 'tpu-mlir-bm1684x-conv'], 'RequantMode::MultiplierShift'),
     sourced('requant.multiplierBits', ['tpu-mlir-bm1684x-conv', 'tpu-mlir-mathutils'], 'get_scale_and_shift(scale_f, m, shift, 32)'),
-    sourced('eltwise.style', ['tpu-mlir-bm1684x-add'], 'get_scale_and_shift_positive(coeff * scale_i / scale_o, m, shift, 8); asymmetric Add lowers to F32'),
+    sourced('eltwise.style', ['tpu-mlir-bm1684x-add', 'tpu-mlir-bm1684x-mul', 'tpu-mlir-tpu-add'], 'Add/Sub: get_scale_and_shift_positive(coeff * scale_i / scale_o, m, shift, 8), inference RightShiftRound(x * m, shift, HALF_UP) per input; Mul: get_scale_and_shift(sa * sb / so, 8); asymmetric Add/Sub/Mul lower to F32'),
     inferred('ops.byOp.Sigmoid', 'TPU-MLIR lowers INT8 Sigmoid/Tanh/... to a 256-entry Lut op (not in the reference notes)'),
     inferred('ops.byOp.Softmax', 'INT8 Softmax is lowered in float (not in the reference notes)'),
     sourced('fusedActivations', ['tpu-mlir-conv2d'], 'do_relu clamps in the requant step'),

@@ -39,7 +39,7 @@ export const CV18XX: ProfileInput = {
   fusedActivations: ['Relu', 'Clip'],
   calibration: { method: 'kl', bins: 2048 },
   hybrid: { precisions: ['int8', 'bfloat16'], vendorNames: { int8: 'INT8', bfloat16: 'BF16' } },
-  sources: ['facts', 'tpu-mlir-cv18xx-conv', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-docs'],
+  sources: ['facts', 'tpu-mlir-cv18xx-conv', 'tpu-mlir-cv18xx-add', 'tpu-mlir-tpu-add', 'tpu-mlir-mathutils', 'tpu-mlir-conv2d', 'tpu-mlir-module', 'tpu-mlir-docs'],
   claims: [
     sourced('activation.dtype', ['facts']),
     sourced('activation.symmetric', ['facts', 'tpu-mlir-cv18xx-conv'], 'getThreshold requires max == -min'),
@@ -53,7 +53,7 @@ export const CV18XX: ProfileInput = {
     sourced('rounding.bias', ['tpu-mlir-mathutils'], 'quantizeToInt32: ROUNDING_HALF_TO_EVEN'),
     sourced('rounding.requant', ['tpu-mlir-conv2d', 'tpu-mlir-mathutils'], 'QDM: half-up high multiply, then RightShiftRound half away from zero'),
     sourced('requant.method', ['facts', 'tpu-mlir-cv18xx-conv'], 'RequantMode::QDM'),
-    sourced('eltwise.style', ['facts', 'tpu-mlir-mathutils'], 'CV18xx MultiplierShift is to_int(v * m / 2^rshift) in float'),
+    sourced('eltwise.style', ['tpu-mlir-cv18xx-add', 'tpu-mlir-tpu-add', 'tpu-mlir-mathutils'], 'Add: one rshift from getRShiftAndMultiplierFromQScale(max q_i), m_i = q_i * 2^rshift, to_int(float(sum) / 2^rshift, HALF_UP); Mul: QDM'),
     inferred('ops.byOp.Sigmoid', 'CV18xx INT8 activations use 256-entry lookup tables (not in the reference notes)'),
     inferred('ops.byOp.Softmax', 'CV18xx runs Softmax in BF16 (not in the reference notes)'),
     sourced('fusedActivations', ['tpu-mlir-conv2d'], 'do_relu clamps in the requant step'),

@@ -31,7 +31,7 @@ export const ONNXRUNTIME: ProfileInput = {
   bias: { dtype: 'int32' },
   rounding: { input: 'half_to_even', weight: 'half_to_even', bias: 'half_to_even', zeroPoint: 'half_to_even', requant: 'half_to_even' },
   requant: { method: 'float_scale', dequantizeFirst: false },
-  eltwise: { style: 'float' },
+  eltwise: { style: 'mlas' },
   ops: {
     default: 'keep_float',
     byOp: {
@@ -44,7 +44,7 @@ export const ONNXRUNTIME: ProfileInput = {
   fusedActivations: ['Relu', 'Clip'],
   calibration: { method: 'minmax', percentile: 99.999, bins: 2048, movingAverage: 0 },
   hybrid: { precisions: ['uint8', 'int8', 'uint16', 'int16', 'float32'] },
-  sources: ['facts', 'ort-quant-docs', 'ort-quant-utils', 'ort-qdq-registry', 'onnx-quantizelinear'],
+  sources: ['facts', 'ort-quant-docs', 'ort-quant-utils', 'ort-qdq-registry', 'ort-mlas-qladd-avx2', 'ort-mlas-qlmul', 'onnx-quantizelinear'],
   claims: [
     sourced('activation.dtype', S, 'quantize_static default activation_type QUInt8'),
     sourced('activation.allowed', ['ort-quant-docs', 'ort-quant-utils'], 'QUInt8, QInt8, QUInt16, QInt16'),
@@ -63,7 +63,7 @@ export const ONNXRUNTIME: ProfileInput = {
     sourced('rounding.zeroPoint', ['ort-quant-utils'], 'numpy round() is half to even'),
     sourced('rounding.requant', ['facts'], 'MLAS requantization: float32 scale, _mm256_cvtps_epi32'),
     sourced('requant.method', ['facts']),
-    inferred('eltwise.style', 'QLinearAdd/QLinearMul (MLAS) rescale in float; with optimizations off QDQ runs the float op', ['facts']),
+    sourced('eltwise.style', ['ort-mlas-qladd-avx2', 'ort-mlas-qlmul'], 'QLinearAdd: fma(a, sa/so, fma(b, sb/so, zo - (sa/so*za + sb/so*zb))), cvtps; QLinearMul: float(xa*xb)*ratio + zo, cvtps (checked bit for bit against onnxruntime-node 1.30 on AVX2)'),
     inferred('ops.default', 'ops outside the QDQ registry get no Q/DQ and stay float', ['ort-qdq-registry']),
     inferred('ops.byOp.Sigmoid', 'QLinearSigmoid and QLinearLeakyRelu (contrib) use 256-entry lookup tables', ['ort-qdq-registry']),
     inferred('ops.byOp.Softmax', 'QDQ around Softmax; QLinearSoftmax is not reproduced', ['ort-qdq-registry']),

@@ -7,7 +7,8 @@
 //             rq_shift, b_zp; attrs transB, a_zp, out_zp, qmin, qmax, method, round. Per-column requant.
 //   QBinary   inputs a, b (broadcast); attrs op (add|sub|mul), method, round, a_zp, b_zp, out_zp, qmin,
 //             qmax, left_shift, a_scale/b_scale/out_scale (float_scale) or a_multiplier, a_shift,
-//             b_multiplier, b_shift, out_multiplier, out_shift (fixed point). See qkernels.h.
+//             b_multiplier, b_shift, out_multiplier, out_shift (fixed point, multiplier_shift*),
+//             mlas (0|1: onnxruntime MLAS arithmetic, float_scale Add/Mul). See qkernels.h.
 //   QMaxPool, QAvgPool  pool attributes as MaxPool/AveragePool + zp, round (avg).
 //   QGlobalAvgPool      attrs in_zp, out_zp, qmin, qmax, method, round, scale (or in_scale and out_scale:
 //                       scale = in_scale / (out_scale * H*W) in float32) or multiplier/shift.
@@ -198,6 +199,7 @@ std::unique_ptr<Op> make_qbinary(const OpBuild& b) {
   p.a_zp = int32_t(at.integer("a_zp", 0));
   p.b_zp = int32_t(at.integer("b_zp", 0));
   p.left_shift = int(at.integer("left_shift", 20));
+  p.mlas = at.integer("mlas", 0) != 0;
   Requant& o = p.out_requant;
   o.method = parse_method(b, at.str("method"));
   o.round = parse_round(b, at.str("round", "half_to_even"));

@@ -166,6 +166,25 @@ class QGemm {
 //   float epsilon of .5); its pure C++ fallback computes (float(xa)*sa * float(xb)*sb) / so, QDQ-style.
 //   FixedPointDouble: TFLite MUL (reference/mul.h): MultiplyByQuantizedMultiplier(acc, M, shift) + zo,
 //   M, shift = QuantizeMultiplier(double(sa) * double(sb) / double(so)) (kernels/mul.cc).
+// Add/Sub, MultiplierShift -- TPU-MLIR BM1684/BM1684X symmetric int8 Add/Sub (tpu::AddOp::inference,
+//   lib/Dialect/Tpu/Interfaces/Common/Add.cpp, non-CV18xx branch): each input rescaled on its own,
+//     ya  = rshift_round(xa * Ma, sha, round)      Ma, sha = a_requant.multiplier[0], shift[0] (right shift)
+//     yb  = rshift_round(xb * Mb, shb, round)
+//     y   = clamp(rshift_round((ya +/- yb) * Mo, sho, round) + zo)   Mo, sho = out_requant (TPU-MLIR: 1, 0)
+//   round = out_requant.round (TPU-MLIR applyMultiplierAndRShift default: HalfUp).
+// Add/Sub, MultiplierShiftFloat -- the CV18xx variant (same file, CV18xx branch): the same steps with
+//   apply_multiplier_shift_float (round(double(v) * M / 2^shift), exact for these magnitudes, as
+//   CV18xx's float to_int(v * m / 2^rshift)); TPU-MLIR: Ma, Mb with shift 0, Mo = 1 and sho = its rshift.
+//   Shifts of both methods in [0, 62].
+// Add, FloatScale with mlas -- onnxruntime MLAS QLinearAdd on x64 AVX2 (mlas/lib/intrinsics/avx2/
+//   qladd_avx2.cpp, 8-bit types only), with raw (not zero-point-shifted) inputs a, b and float32 maths:
+//     ra = sa / so, rb = sb / so,  fixed = float(zo) - fma(ra, float(za), rb * float(zb))
+//     v  = fma(float(a), ra, fma(float(b), rb, fixed))   (a broadcast, a_stride 0: b and a swap roles,
+//          v = fma(float(b), rb, fma(float(a), ra, fixed)), as MLAS's IsScalarA kernel)
+//     y  = clamp(cvt(v)), cvt = round half to even, INT32_MIN when |v| >= 2^31 (cvtps_epi32), the clamp
+//          to [qmin, qmax] standing for packs_epi32 + packus/packs.
+// Mul, FloatScale with mlas -- MLAS QLinearMul on x64 (mlas/lib/qlmul.cpp, SSE2): with
+//   r = out_requant.scale[0], v = (float(xa * xb) * r) + float(zo) (two float32 roundings), y = clamp(cvt(v)).
 // SIMD tiers vectorize FloatScale and FixedPointDouble (Mul on 16-bit inputs only when |xa*xb| fits
 // int32 for the given zero points); everything else runs the scalar kernel, so every tier agrees.
 // Throws std::invalid_argument on inconsistent parameters (missing scale/multiplier entries, a type,
@@ -179,6 +198,7 @@ struct QBinaryParams {
   Requant out_requant;           // method, round (FloatScale), scale[0] or multiplier[0]/shift[0],
                                  // zero_point, qmin/qmax
   int left_shift = 20;           // Add/Sub fixed point (TFLite uses 20 for 8-bit, 15 for 16-bit), in [0, 30]
+  bool mlas = false;             // Add/Mul FloatScale, 8-bit types: onnxruntime MLAS x64 arithmetic (above)
 };
 void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b, size_t b_stride, void* y);
 

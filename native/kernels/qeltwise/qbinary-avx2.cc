@@ -1,7 +1,8 @@
-// qbinary_8x__avx2: quantized Add/Sub/Mul, 8 int32 lanes per step, FloatScale and FixedPointDouble
-// (the driver sends every other case to the scalar kernel). Inputs advance (stride 1) or broadcast
-// (stride 0); the partial last vector goes through stack buffers. Lane-wise the same operations as
-// qbinary__scalar, in the same order (no FMA), so the results are identical.
+// qbinary_8x__avx2: quantized Add/Sub/Mul, 8 int32 lanes per step, FloatScale (QDQ and onnxruntime
+// MLAS) and FixedPointDouble (the driver sends every other case to the scalar kernel). Inputs advance
+// (stride 1) or broadcast (stride 0); the partial last vector goes through stack buffers. Lane-wise the
+// same operations as qbinary__scalar, in the same order: no FMA except where the scalar kernel calls
+// std::fma (MLAS Add, _mm256_fmadd_ps as qladd_avx2.cpp), so the results are identical.
 #include "dispatch/q-eltwise.h"
 #include "kernels/qeltwise/qvec-avx2.h"
 
@@ -14,7 +15,31 @@ struct Consts {
   __m256 sa, sb, so;
   __m256i ma, mb, mo, zo, qmin, qmax;
   int sha = 0, shb = 0, sho = 0, left = 0;
+  int32_t za = 0, zb = 0;  // subtracted from the inputs before apply (0 for MLAS Add: raw inputs)
+  __m256 ra, rb, fixed, fzo;  // MLAS
   FloatOut out;
+};
+
+// MLAS: cvtps (half to even, INT32_MIN out of range, as the scalar cvtps_epi32), then the clamp.
+inline __m256i mlas_out(const Consts& c, __m256 v) { return clamp8(_mm256_cvtps_epi32(v), c.qmin, c.qmax); }
+
+// MLAS QLinearAdd on raw inputs: fma(a, ra, fma(b, rb, fixed)); AFirst (a broadcast): fma(b, rb, fma(a, ra, fixed)).
+template <bool AFirst>
+struct AddMlas {
+  static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
+    const __m256 fa = _mm256_cvtepi32_ps(xa), fb = _mm256_cvtepi32_ps(xb);
+    const __m256 v = AFirst ? _mm256_fmadd_ps(fb, c.rb, _mm256_fmadd_ps(fa, c.ra, c.fixed))
+                            : _mm256_fmadd_ps(fa, c.ra, _mm256_fmadd_ps(fb, c.rb, c.fixed));
+    return mlas_out(c, v);
+  }
+};
+
+// MLAS QLinearMul: float(xa * xb) * r + float(zo), no fusion.
+struct MulMlas {
+  static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
+    const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(xa, xb)), c.so);
+    return mlas_out(c, _mm256_add_ps(f, c.fzo));
+  }
 };
 
 struct AddFloat {
@@ -53,7 +78,7 @@ struct MulFixed {
 template <class K, bool SA, bool SB>
 void run(const QBinaryArgs& p, const Consts& c, size_t n, const char* a, const char* b, char* y) {
   const size_t ea = tsize(p.a_type), eb = tsize(p.b_type), ey = tsize(p.out_type);
-  const __m256i za = _mm256_set1_epi32(p.a_zp), zb = _mm256_set1_epi32(p.b_zp);
+  const __m256i za = _mm256_set1_epi32(c.za), zb = _mm256_set1_epi32(c.zb);
   const __m256i ba = _mm256_sub_epi32(_mm256_set1_epi32(load1(a, p.a_type)), za);
   const __m256i bb = _mm256_sub_epi32(_mm256_set1_epi32(load1(b, p.b_type)), zb);
   size_t i = 0;
@@ -106,6 +131,18 @@ void qbinary_8x__avx2(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   c.qmin = _mm256_set1_epi32(p.qmin);
   c.qmax = _mm256_set1_epi32(p.qmax);
   c.out = float_out(p.out_zp, p.qmin, p.qmax, p.round);
+  c.za = p.a_zp;
+  c.zb = p.b_zp;
+  if (p.mlas) {
+    c.ra = _mm256_set1_ps(p.mlas_ra);
+    c.rb = _mm256_set1_ps(p.mlas_rb);
+    c.fixed = _mm256_set1_ps(p.mlas_fixed);
+    c.fzo = _mm256_set1_ps(static_cast<float>(p.out_zp));
+    if (p.op == QBinaryOp::Mul) return run_strides<MulMlas>(p, c, n, a, as, b, bs, y);
+    c.za = c.zb = 0;
+    if (as == 0) return run_strides<AddMlas<true>>(p, c, n, a, as, b, bs, y);
+    return run_strides<AddMlas<false>>(p, c, n, a, as, b, bs, y);
+  }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);

@@ -1,7 +1,8 @@
-// qbinary_8x__neon: quantized Add/Sub/Mul, 8 elements per step (two int32x4 halves), FloatScale and
-// FixedPointDouble (the driver sends every other case to the scalar kernel). Inputs advance (stride 1)
-// or broadcast (stride 0); the partial last vector goes through stack buffers. Lane-wise the same
-// operations as qbinary__scalar in the same order (no FMA: vmulq then vaddq), so results are identical.
+// qbinary_8x__neon: quantized Add/Sub/Mul, 8 elements per step (two int32x4 halves), FloatScale (QDQ
+// and onnxruntime MLAS) and FixedPointDouble (the driver sends every other case to the scalar kernel).
+// Inputs advance (stride 1) or broadcast (stride 0); the partial last vector goes through stack
+// buffers. Lane-wise the same operations as qbinary__scalar in the same order (vmulq then vaddq; a
+// fused vfmaq_f32 only where the scalar kernel calls std::fma, MLAS Add), so results are identical.
 #include "dispatch/q-eltwise.h"
 #include "kernels/qeltwise/qvec-neon.h"
 
@@ -14,7 +15,34 @@ struct Consts {
   float32x4_t sa, sb, so;
   int32x4_t ma, mb, mo, zo, qmin, qmax;
   int sha = 0, shb = 0, sho = 0, left = 0;
+  int32_t za = 0, zb = 0;  // subtracted from the inputs before apply (0 for MLAS Add: raw inputs)
+  float32x4_t ra, rb, fixed, fzo;  // MLAS
   FloatOut out;
+};
+
+// MLAS: x64 cvtps semantics (half to even; |v| >= 2^31 or NaN gives INT32_MIN, where vcvtnq would
+// saturate or give 0), then the clamp.
+inline int32x4_t mlas_out(const Consts& c, float32x4_t v) {
+  const uint32x4_t in = vcaltq_f32(v, vdupq_n_f32(2147483648.0f));
+  return clamp4(vbslq_s32(in, vcvtnq_s32_f32(v), vdupq_n_s32(INT32_MIN)), c.qmin, c.qmax);
+}
+
+// MLAS QLinearAdd on raw inputs: fma(a, ra, fma(b, rb, fixed)); AFirst (a broadcast): fma(b, rb, fma(a, ra, fixed)).
+template <bool AFirst>
+struct AddMlas {
+  static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
+    const float32x4_t fa = vcvtq_f32_s32(xa), fb = vcvtq_f32_s32(xb);
+    const float32x4_t v = AFirst ? vfmaq_f32(vfmaq_f32(c.fixed, fa, c.ra), fb, c.rb)
+                                 : vfmaq_f32(vfmaq_f32(c.fixed, fb, c.rb), fa, c.ra);
+    return mlas_out(c, v);
+  }
+};
+
+// MLAS QLinearMul: float(xa * xb) * r + float(zo), not fused.
+struct MulMlas {
+  static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
+    return mlas_out(c, vaddq_f32(vmulq_f32(vcvtq_f32_s32(vmulq_s32(xa, xb)), c.so), c.fzo));
+  }
 };
 
 struct AddFloat {
@@ -57,8 +85,8 @@ inline V8 sub8(V8 v, int32x4_t z) { return {vsubq_s32(v.lo, z), vsubq_s32(v.hi, 
 template <class K, bool SA, bool SB>
 void run(const QBinaryArgs& p, const Consts& c, size_t n, const char* a, const char* b, char* y) {
   const size_t ea = tsize(p.a_type), eb = tsize(p.b_type), ey = tsize(p.out_type);
-  const int32x4_t za = vdupq_n_s32(p.a_zp), zb = vdupq_n_s32(p.b_zp);
-  const int32x4_t ba4 = vdupq_n_s32(load1(a, p.a_type) - p.a_zp), bb4 = vdupq_n_s32(load1(b, p.b_type) - p.b_zp);
+  const int32x4_t za = vdupq_n_s32(c.za), zb = vdupq_n_s32(c.zb);
+  const int32x4_t ba4 = vdupq_n_s32(load1(a, p.a_type) - c.za), bb4 = vdupq_n_s32(load1(b, p.b_type) - c.zb);
   const V8 ba = {ba4, ba4}, bb = {bb4, bb4};
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -110,6 +138,18 @@ void qbinary_8x__neon(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   c.qmin = vdupq_n_s32(p.qmin);
   c.qmax = vdupq_n_s32(p.qmax);
   c.out = float_out(p.out_zp, p.qmin, p.qmax, p.round);
+  c.za = p.a_zp;
+  c.zb = p.b_zp;
+  if (p.mlas) {
+    c.ra = vdupq_n_f32(p.mlas_ra);
+    c.rb = vdupq_n_f32(p.mlas_rb);
+    c.fixed = vdupq_n_f32(p.mlas_fixed);
+    c.fzo = vdupq_n_f32(static_cast<float>(p.out_zp));
+    if (p.op == QBinaryOp::Mul) return run_strides<MulMlas>(p, c, n, a, as, b, bs, y);
+    c.za = c.zb = 0;
+    if (as == 0) return run_strides<AddMlas<true>>(p, c, n, a, as, b, bs, y);
+    return run_strides<AddMlas<false>>(p, c, n, a, as, b, bs, y);
+  }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);

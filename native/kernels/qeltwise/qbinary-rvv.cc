@@ -1,7 +1,8 @@
 // qbinary_e32m2__rvv: quantized Add/Sub/Mul, vector-length agnostic (vl = vsetvl_e32m2 per strip, so
 // no tail code), FloatScale and FixedPointDouble (the driver sends every other case to the scalar
-// kernel). Inputs advance (stride 1) or broadcast (stride 0). Lane-wise the same operations as
-// qbinary__scalar in the same order (no fused multiply-add), so the results are identical.
+// kernel; FloatScale includes onnxruntime's MLAS arithmetic). Inputs advance (stride 1) or broadcast
+// (stride 0). Lane-wise the same operations as qbinary__scalar in the same order (a fused vfmacc only
+// where the scalar kernel calls std::fma, MLAS Add), so the results are identical.
 #include "dispatch/q-eltwise.h"
 #include "kernels/qeltwise/qvec-rvv.h"
 
@@ -43,16 +44,46 @@ struct MulFixed {
   }
 };
 
-template <class K>
+// MLAS: x64 cvtps semantics (half to even under frm = RNE; |v| >= 2^31 or NaN gives INT32_MIN, where
+// vfcvt would saturate), then the clamp.
+inline vi32 mlas_out(const QBinaryArgs& p, vf32 v, size_t vl) {
+  const vmask in = __riscv_vmflt_vf_f32m2_b16(__riscv_vfabs_v_f32m2(v, vl), 2147483648.0f, vl);
+  const vi32 q = __riscv_vmerge_vvm_i32m2(__riscv_vmv_v_x_i32m2(INT32_MIN, vl), __riscv_vfcvt_x_f_v_i32m2(v, vl), in, vl);
+  return clampn(q, p.qmin, p.qmax, vl);
+}
+
+// MLAS QLinearAdd on raw inputs: fma(a, ra, fma(b, rb, fixed)); AFirst (a broadcast): fma(b, rb, fma(a, ra, fixed)).
+template <bool AFirst>
+struct AddMlas {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const vf32 fa = __riscv_vfcvt_f_x_v_f32m2(xa, vl), fb = __riscv_vfcvt_f_x_v_f32m2(xb, vl);
+    const vf32 fixed = __riscv_vfmv_v_f_f32m2(p.mlas_fixed, vl);
+    const vf32 v = AFirst ? __riscv_vfmacc_vf_f32m2(__riscv_vfmacc_vf_f32m2(fixed, p.mlas_ra, fa, vl), p.mlas_rb, fb, vl)
+                          : __riscv_vfmacc_vf_f32m2(__riscv_vfmacc_vf_f32m2(fixed, p.mlas_rb, fb, vl), p.mlas_ra, fa, vl);
+    return mlas_out(p, v, vl);
+  }
+};
+
+// MLAS QLinearMul: float(xa * xb) * r + float(zo), not fused.
+struct MulMlas {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const vf32 f = __riscv_vfmul_vf_f32m2(__riscv_vfcvt_f_x_v_f32m2(__riscv_vmul_vv_i32m2(xa, xb, vl), vl), p.out_scale, vl);
+    return mlas_out(p, __riscv_vfadd_vf_f32m2(f, static_cast<float>(p.out_zp), vl), vl);
+  }
+};
+
+// Raw: the inputs go to K as loaded (MLAS Add), else minus their zero points.
+template <class K, bool Raw = false>
 void run(const QBinaryArgs& p, size_t n, const char* a, size_t as, const char* b, size_t bs, char* y) {
   const FloatOut o = float_out(p.out_zp, p.qmin, p.qmax, p.round);
   const size_t ea = tsize(p.a_type) * as, eb = tsize(p.b_type) * bs, ey = tsize(p.out_type);
-  const int32_t ba = load1(a, p.a_type) - p.a_zp, bb = load1(b, p.b_type) - p.b_zp;
+  const int32_t za = Raw ? 0 : p.a_zp, zb = Raw ? 0 : p.b_zp;
+  const int32_t ba = load1(a, p.a_type) - za, bb = load1(b, p.b_type) - zb;
   for (size_t i = 0, vl; i < n; i += vl) {
     vl = __riscv_vsetvl_e32m2(n - i);
-    const vi32 xa = as ? __riscv_vsub_vx_i32m2(loadn(a + i * ea, p.a_type, vl), p.a_zp, vl)
+    const vi32 xa = as ? __riscv_vsub_vx_i32m2(loadn(a + i * ea, p.a_type, vl), za, vl)
                        : __riscv_vmv_v_x_i32m2(ba, vl);
-    const vi32 xb = bs ? __riscv_vsub_vx_i32m2(loadn(b + i * eb, p.b_type, vl), p.b_zp, vl)
+    const vi32 xb = bs ? __riscv_vsub_vx_i32m2(loadn(b + i * eb, p.b_type, vl), zb, vl)
                        : __riscv_vmv_v_x_i32m2(bb, vl);
     storen(y + i * ey, p.out_type, K::apply(p, o, xa, xb, vl), vl);
   }
@@ -65,6 +96,11 @@ void qbinary_e32m2__rvv(const QBinaryArgs& p, size_t n, const void* a, size_t as
   const char* pa = static_cast<const char*>(a);
   const char* pb = static_cast<const char*>(b);
   char* py = static_cast<char*>(y);
+  if (p.mlas) {
+    if (p.op == QBinaryOp::Mul) return run<MulMlas>(p, n, pa, as, pb, bs, py);
+    if (as == 0) return run<AddMlas<true>, true>(p, n, pa, as, pb, bs, py);
+    return run<AddMlas<false>, true>(p, n, pa, as, pb, bs, py);
+  }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run<MulFloat>(p, n, pa, as, pb, bs, py);

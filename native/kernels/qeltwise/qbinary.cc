@@ -62,6 +62,13 @@ QBinaryArgs decode(const QBinaryParams& p) {
     a.out_shift = r.shift[0];
     check_shift(a.out_shift, "out_requant");
   }
+  if (p.mlas) {
+    if (r.method != RequantMethod::FloatScale) fail("mlas needs the FloatScale method");
+    if (p.op == QBinaryOp::Sub) fail("mlas applies to Add and Mul (onnxruntime has no QLinearSub)");
+    if (qtype_size(p.a_type) != 1 || qtype_size(p.b_type) != 1 || qtype_size(p.out_type) != 1)
+      fail("mlas needs 8-bit inputs and output");
+    a.mlas = true;
+  }
   if (p.op == QBinaryOp::Mul) {
     if (!fixed && r.method != RequantMethod::FloatScale) {  // requantize() reads these entries
       const bool shift_only = r.method == RequantMethod::ShiftOnly;
@@ -75,9 +82,29 @@ QBinaryArgs decode(const QBinaryParams& p) {
       fail("Add/Sub FloatScale needs a_requant.scale and b_requant.scale");
     a.a_scale = p.a_requant.scale[0];
     a.b_scale = p.b_requant.scale[0];
+    if (a.mlas) {  // qladd_avx2.cpp MlasQLinearAddKernelAvx2Helper, compiled with FMA contraction
+      a.mlas_ra = a.a_scale / a.out_scale;
+      a.mlas_rb = a.b_scale / a.out_scale;
+      const float zb_part = a.mlas_rb * static_cast<float>(a.b_zp);
+      a.mlas_fixed = static_cast<float>(a.out_zp) - std::fma(a.mlas_ra, static_cast<float>(a.a_zp), zb_part);
+    }
     return a;
   }
-  if (!fixed) fail("Add/Sub supports FloatScale, FixedPointDouble and FixedPointSingle only");
+  if (r.method == RequantMethod::MultiplierShift || r.method == RequantMethod::MultiplierShiftFloat) {
+    if (p.a_requant.multiplier.empty() || p.a_requant.shift.empty() || p.b_requant.multiplier.empty() ||
+        p.b_requant.shift.empty() || r.multiplier.empty() || r.shift.empty())
+      fail("Add/Sub multiplier-shift needs a_requant, b_requant and out_requant multiplier and shift");
+    a.a_mult = p.a_requant.multiplier[0];
+    a.a_shift = p.a_requant.shift[0];
+    a.b_mult = p.b_requant.multiplier[0];
+    a.b_shift = p.b_requant.shift[0];
+    a.out_mult = r.multiplier[0];
+    a.out_shift = r.shift[0];
+    for (int32_t s : {a.a_shift, a.b_shift, a.out_shift})
+      if (s < 0 || s > 62) fail("multiplier-shift right shift " + std::to_string(s) + " is outside [0, 62]");
+    return a;
+  }
+  if (!fixed) fail("Add/Sub supports FloatScale, FixedPointDouble, FixedPointSingle, MultiplierShift and MultiplierShiftFloat only");
   if (p.a_requant.multiplier.empty() || p.a_requant.shift.empty() || p.b_requant.multiplier.empty() ||
       p.b_requant.shift.empty())
     fail("Add/Sub fixed point needs a_requant and b_requant multiplier and shift");
@@ -98,6 +125,7 @@ QBinaryArgs decode(const QBinaryParams& p) {
 // Whether the SIMD kernels cover these arguments (see q-eltwise.h).
 bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
   if (as > 1 || bs > 1) return false;
+  if (a.mlas) return true;  // 8-bit inputs (decode): products fit int32, zero points small
   if (a.method == RequantMethod::FloatScale) {
     if (a.out_zp < -(1 << 20) || a.out_zp > (1 << 20)) return false;
   } else if (a.method != RequantMethod::FixedPointDouble) {

@@ -1,0 +1,94 @@
+/**
+ * onnxruntime-node runs the QDQ export of 16-bit models: int16 activations and weights are written
+ * with com.microsoft QuantizeLinear/DequantizeLinear, 64-bit accumulator biases in float. onnxruntime
+ * computes those layers in float on the dequantized values, so its integers may differ from our
+ * exact integer emulation by one step where the real value falls next to a rounding boundary, never
+ * more: every quantized tensor of digits_cnn is compared, not only the logits.
+ */
+import * as ort from 'onnxruntime-node';
+import { toQdqModel } from '../../lib/export/qdq';
+import { readNpy } from '../../lib/data/npy';
+import { serializeModel, loadModel } from '../../lib/io/onnx';
+import { optimizedForQuantization, quantize } from '../../lib/quantize/quantize';
+import type { QuantizedModel } from '../../lib/quantize/quantized-model';
+import { model, X20 } from '../digits';
+
+interface Gap {
+  tensor: string;
+  max: number;
+  differing: number;
+  size: number;
+}
+
+/** Ours vs onnxruntime, integer by integer, on every quantized activation of the exported model. */
+async function gaps(qm: QuantizedModel, x: ReturnType<typeof readNpy>): Promise<Gap[]> {
+  const qdq = toQdqModel(qm);
+  const names = [...qm.plan.tensors.keys()].filter((t) => t !== 'input');
+  // Intermediate integers: the QuantizeLinear outputs (the logits' one too: its DQ output is the graph output).
+  for (const t of names) qdq.graph.outputs.push({ name: `${t}_QuantizeLinear_Output`, dtype: qm.plan.tensors.get(t)!.dtype, shape: undefined });
+  const session = await ort.InferenceSession.create(serializeModel(qdq), { intraOpNumThreads: 1 });
+  try {
+    const theirs = await session.run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape.slice()) });
+    const ours = await qm.run({ input: x }, { integer: true, outputs: names });
+    return names.map((t) => {
+      const a = ours[t].data as Int16Array, b = theirs[`${t}_QuantizeLinear_Output`].data as Int16Array;
+      expect(b.length).toBe(a.length);
+      let max = 0, differing = 0;
+      for (let i = 0; i < a.length; i++) {
+        const d = Math.abs(a[i] - b[i]);
+        if (d) differing++;
+        if (d > max) max = d;
+      }
+      return { tensor: t, max, differing, size: a.length };
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+describe('16-bit QDQ export in onnxruntime-node', () => {
+  const x = readNpy(X20);
+
+  test('rk3588-w16a16i (int16 activations and weights): every tensor within one step (6% of the logits one step off)', async () => {
+    const qm = await quantize(model('digits_cnn'), { target: 'rk3588-w16a16i', data: X20, limit: 200 });
+    try {
+      const qdq = toQdqModel(qm);
+      const wide = qdq.graph.nodes.filter((n) => n.domain === 'com.microsoft' && /QuantizeLinear|DequantizeLinear/.test(n.opType));
+      expect(wide.length).toBeGreaterThan(20);
+      for (const q of qm.plan.tensors.values()) expect(q.dtype).toBe('int16');
+      const g = await gaps(qm, x);
+      expect(g).toHaveLength(8);
+      expect(Math.max(...g.map((r) => r.max))).toBe(1);
+      const logits = g.find((r) => r.tensor === 'logits')!;
+      expect(logits.size).toBe(5000);
+      // Measured: 303 of 5000 logits one step apart (onnxruntime 1.30, AVX2); the rest identical.
+      expect(logits.differing).toBeGreaterThan(0);  // float vs integer arithmetic: not all identical
+      expect(logits.differing / logits.size).toBeLessThan(0.1);
+      for (const r of g) expect(r.differing / r.size).toBeLessThan(0.1);
+      const q = (await qm.run({ input: x }, { integer: true })).logits.data as Int16Array;
+      expect(new Set(q).size).toBeGreaterThan(1000);  // not saturated: 16-bit steps are compared
+    } finally {
+      await qm.dispose();
+    }
+  }, 60000);
+
+  test('rk3588 with every layer raised to int16, per-channel: a bias beyond int32 goes after the Conv, so onnxruntime does not saturate it', async () => {
+    const float = await loadModel(model('digits_cnn'));
+    const names = optimizedForQuantization(float).graph.nodes.map((n) => n.name);
+    const precision = Object.fromEntries(names.map((n) => [n, 'int16' as const]));
+    const qm = await quantize(float, { target: 'rk3588', data: X20, limit: 200, overrides: { precision } });
+    try {
+      const big = [...qm.plan.nodes.values()].filter((n) => n.bias?.dtype === 'int64' && n.bias.values.some((v) => Math.abs(v) > 0x7fffffff));
+      expect(big.map((n) => n.name)).toEqual(['/features/features.8/Conv']);
+      const qdq = toQdqModel(qm);
+      expect(qdq.graph.nodes.find((n) => n.name === '/features/features.8/Conv')!.inputs).toHaveLength(2);
+      expect(qdq.graph.nodes.some((n) => n.name === '/features/features.8/Conv_bias_add' && n.opType === 'Add')).toBe(true);
+      const g = await gaps(qm, x);
+      // With the bias inside the Conv, channel 40 (bias -2276320768 in accumulator units) was off by 662 steps.
+      expect(Math.max(...g.map((r) => r.max))).toBe(1);
+      for (const r of g) expect(r.differing / r.size).toBeLessThan(0.1);
+    } finally {
+      await qm.dispose();
+    }
+  }, 60000);
+});
