@@ -38,6 +38,11 @@ class Program {
   const PlanDesc& plan() const { return plan_; }
   Isa isa() const { return isa_; }
 
+  // With the environment variable NPUQ_PROFILE set (to anything but 0) when the program is built, each
+  // node's run time is summed, and the program prints the time per op type and the slowest nodes to
+  // stderr when it is destroyed: the measurement to take before optimizing a model's run.
+  ~Program();
+
  private:
   struct FreeArena {
     void operator()(uint8_t* p) const { std::free(p); }
@@ -54,6 +59,11 @@ class Program {
   // pages from the OS, and faulting them in on every run cost PP-OCR det several milliseconds.
   mutable std::mutex arena_mu_;
   mutable std::vector<Arena> free_arenas_;
+  // NPUQ_PROFILE: nanoseconds per node summed over runs, and the number of runs.
+  bool profile_ = false;
+  mutable std::mutex profile_mu_;
+  mutable std::vector<double> node_ns_;
+  mutable size_t profiled_runs_ = 0;
 };
 
 }  // namespace npuq
