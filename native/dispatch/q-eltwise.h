@@ -17,7 +17,7 @@ namespace npuq {
 // ---- elementwise Add/Sub/Mul (decoded QBinaryParams, see qkernels.h for the formulas) -------------
 struct QBinaryArgs {
   QBinaryOp op = QBinaryOp::Add;
-  RequantMethod method = RequantMethod::FloatScale;  // SIMD: FloatScale or FixedPointDouble only
+  RequantMethod method = RequantMethod::FloatScale;  // SIMD: FloatScale, FixedPointDouble, MultiplierShift*
   Round round = Round::HalfToEven;
   QType a_type = QType::U8, b_type = QType::U8, out_type = QType::U8;
   int32_t a_zp = 0, b_zp = 0;
@@ -32,7 +32,11 @@ struct QBinaryArgs {
   float mlas_ra = 0, mlas_rb = 0;     // MLAS Add: float32 sa / so, sb / so
   float mlas_fixed = 0;               // MLAS Add: float(zo) - fma(ra, float(za), rb * float(zb))
   // Add/Sub MultiplierShift / MultiplierShiftFloat (TPU-MLIR): a_mult/a_shift, b_mult/b_shift (right
-  // shifts), out_mult/out_shift, with `round`.
+  // shifts), out_mult/out_shift, with `round`. SIMD kernels get them (any of the ten rounding modes, any
+  // shift in [0, 62]) only when, with X = max |q - zp| over each input type, |Xa * Ma| and |Xb * Mb| <=
+  // INT32_MAX, (Ya + Yb) * |Mo| <= INT32_MAX with Y = ceil(|X * M| / 2^shift), and ceil(that / 2^sho) +
+  // |out_zp| <= INT32_MAX: every step then fits int32 lanes, nothing reaches the scalar's +-2^62
+  // saturation, and MultiplierShiftFloat's double products are exact, so both methods share one kernel.
 };
 // y[i] = op(a[i * as], b[i * bs]) for i < n; SIMD kernels are called with as, bs in {0, 1} only.
 using QBinaryFn = void (*)(const QBinaryArgs& p, size_t n, const void* a, size_t as, const void* b, size_t bs,

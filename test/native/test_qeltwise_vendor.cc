@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 
+#include "dispatch/q-eltwise.h"
 #include "npuq/qkernels.h"
 #include "test-util.h"
 
@@ -178,6 +179,202 @@ void tier_cases(std::mt19937& rng) {
         }
 }
 
+// ---- MultiplierShift(Float) Add/Sub on the SIMD tiers ----
+// The SIMD kernels take these when every product fits int32 lanes (q-eltwise.h): re-derived here as
+// `ms_covered`, so the random cases below are known to reach the SIMD kernels (and a part of them,
+// one step past a bound, the scalar fallback). Every case runs qbinary_run on every tier against
+// scalar, and covered ones also call each tier's kernel directly against qbinary__scalar.
+
+int64_t iabs(int64_t v) { return v < 0 ? -v : v; }
+int64_t max_abs(QType t, int32_t zp) { return std::max<int64_t>(int64_t(qtype_max(t)) - zp, int64_t(zp) - qtype_min(t)); }
+int64_t ceil_shift(int64_t p, int s) { return (p + (int64_t(1) << s) - 1) >> s; }
+
+bool ms_covered(const QBinaryParams& p) {
+  const int64_t pa = max_abs(p.a_type, p.a_zp) * iabs(p.a_requant.multiplier[0]);
+  const int64_t pb = max_abs(p.b_type, p.b_zp) * iabs(p.b_requant.multiplier[0]);
+  if (pa > INT32_MAX || pb > INT32_MAX) return false;
+  const int64_t sum = ceil_shift(pa, p.a_requant.shift[0]) + ceil_shift(pb, p.b_requant.shift[0]);
+  if (sum > INT32_MAX || sum * iabs(p.out_requant.multiplier[0]) > INT32_MAX) return false;
+  const int64_t out = ceil_shift(sum * iabs(p.out_requant.multiplier[0]), p.out_requant.shift[0]);
+  return out + iabs(p.out_requant.zero_point) <= INT32_MAX;
+}
+
+std::vector<uint8_t> run_bytes(Isa isa, const QBinaryParams& p, const std::vector<uint8_t>& a, size_t as,
+                               const std::vector<uint8_t>& b, size_t bs, size_t n) {
+  std::vector<uint8_t> y(n * qtype_size(p.out_type) + 16, 0xCD);
+  qbinary_run(isa, p, n, a.data(), as, b.data(), bs, y.data());
+  return y;
+}
+
+// QBinaryArgs as qbinary_run decodes MultiplierShift(Float) Add/Sub parameters.
+QBinaryArgs ms_args(const QBinaryParams& p) {
+  QBinaryArgs a;
+  a.op = p.op;
+  a.method = p.out_requant.method;
+  a.round = p.out_requant.round;
+  a.a_type = p.a_type, a.b_type = p.b_type, a.out_type = p.out_type;
+  a.a_zp = p.a_zp, a.b_zp = p.b_zp;
+  a.a_mult = p.a_requant.multiplier[0], a.a_shift = p.a_requant.shift[0];
+  a.b_mult = p.b_requant.multiplier[0], a.b_shift = p.b_requant.shift[0];
+  a.out_mult = p.out_requant.multiplier[0], a.out_shift = p.out_requant.shift[0];
+  a.out_zp = p.out_requant.zero_point, a.qmin = p.out_requant.qmin, a.qmax = p.out_requant.qmax;
+  return a;
+}
+
+const QType kTypes[4] = {QType::U8, QType::S8, QType::U16, QType::S16};
+const int kShifts[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 23, 24, 29, 30, 31, 32, 33, 40, 61, 62};
+
+// A multiplier for inputs of largest magnitude `big` and right shift s: int8 (the profiles), a tie
+// maker (2^(s-1) times a small odd number: every odd input lands on an exact half), the largest one
+// whose products fit int32 or one past it, and the int32 extremes.
+int32_t pick_mult(std::mt19937& rng, int64_t big, int s) {
+  const int sign = rng() % 2 ? 1 : -1;
+  switch (rng() % 8) {
+    case 0: case 1: case 2: return int32_t(rng() % 256) - 128;
+    case 3: case 4: {
+      if (s == 0) return sign * int32_t(1 + rng() % 3);
+      const int64_t m = (int64_t(1) << (s - 1)) * (1 + 2 * int64_t(rng() % 3));
+      const int64_t fit = INT32_MAX / big;
+      return int32_t(sign * (m <= fit ? m : (int64_t(1) << (s - 1) <= fit ? int64_t(1) << (s - 1) : fit)));
+    }
+    case 5: case 6: return int32_t(sign * (INT32_MAX / big + (rng() % 4 == 0)));
+    default: return rng() % 2 ? INT32_MAX : INT32_MIN;
+  }
+}
+
+void ms_random_cases(std::mt19937& rng) {
+  int covered = 0, total = 0, ties = 0;
+  for (int it = 0; it < 3000; ++it) {
+    QBinaryParams p;
+    p.op = rng() % 2 ? QBinaryOp::Sub : QBinaryOp::Add;
+    p.a_type = kTypes[rng() % 4];
+    p.b_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
+    p.out_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
+    auto zp = [&rng](QType t) {  // mostly symmetric (0; 128 for unsigned), else anywhere in the type
+      if (rng() % 3) return qtype_min(t) < 0 || rng() % 2 ? 0 : 128;
+      return qtype_min(t) + int32_t(rng() % uint32_t(qtype_max(t) - qtype_min(t) + 1));
+    };
+    p.a_zp = zp(p.a_type);
+    p.b_zp = zp(p.b_type);
+    Requant& r = p.out_requant;
+    r.method = rng() % 2 ? RequantMethod::MultiplierShiftFloat : RequantMethod::MultiplierShift;
+    r.round = rng() % 3 == 0 ? Round::HalfUp : static_cast<Round>(rng() % kRoundModes);
+    const int sa = kShifts[rng() % std::size(kShifts)], sb = kShifts[rng() % std::size(kShifts)];
+    p.a_requant.multiplier = {pick_mult(rng, max_abs(p.a_type, p.a_zp), sa)};
+    p.a_requant.shift = {sa};
+    p.b_requant.multiplier = {pick_mult(rng, max_abs(p.b_type, p.b_zp), sb)};
+    p.b_requant.shift = {sb};
+    // The output stage: TPU-MLIR's 1, 0 (BM1684X) or 1, rshift (CV18xx), else around the int32 bound.
+    const int64_t pa = max_abs(p.a_type, p.a_zp) * iabs(p.a_requant.multiplier[0]);
+    const int64_t pb = max_abs(p.b_type, p.b_zp) * iabs(p.b_requant.multiplier[0]);
+    const int64_t sum = std::max<int64_t>(1, std::min<int64_t>(INT32_MAX, ceil_shift(pa, sa) + ceil_shift(pb, sb)));
+    const int so = rng() % 3 ? int(rng() % 9) : kShifts[rng() % std::size(kShifts)];
+    r.shift = {so};
+    switch (rng() % 4) {
+      case 0: r.multiplier = {1}; break;
+      case 1: r.multiplier = {so ? int32_t(1) << std::min(so - 1, 30) : 1}; break;
+      case 2: r.multiplier = {int32_t(rng() % 256) - 128}; break;
+      default: r.multiplier = {int32_t((rng() % 2 ? 1 : -1) * (INT32_MAX / sum + (rng() % 4 == 0)))}; break;
+    }
+    const int64_t out_big = ceil_shift(sum * iabs(r.multiplier[0]), so);
+    r.zero_point = rng() % 8 ? zp(p.out_type) : int32_t(std::max<int64_t>(0, INT32_MAX - out_big - (rng() % 2)));
+    r.qmin = qtype_min(p.out_type);
+    r.qmax = qtype_max(p.out_type);
+    if (rng() % 4 == 0) {
+      r.qmin += int32_t(rng() % 64);
+      r.qmax -= int32_t(rng() % 64);
+    }
+    const size_t n = rng() % 5 == 0 ? 1000 + rng() % 64 : 1 + rng() % 70;
+    auto data = [&rng, n](QType t) {
+      std::vector<uint8_t> v((n + 1) * qtype_size(t));
+      for (auto& x : v) x = uint8_t(rng());
+      for (size_t i = 0; i < n; ++i) {  // extremes, so products reach their bound and outputs saturate
+        const uint32_t k = rng() % 8;
+        if (k > 1) continue;
+        const int32_t e = k ? qtype_max(t) : qtype_min(t);
+        if (qtype_size(t) == 1) v[i] = uint8_t(e);
+        else std::memcpy(&v[2 * i], &e, 2);  // little endian: the low 16 bits
+      }
+      return v;
+    };
+    const auto a = data(p.a_type), b = data(p.b_type);
+    const bool cov = ms_covered(p);
+    covered += cov;
+    ++total;
+    for (size_t as : {0, 1})
+      for (size_t bs : {0, 1}) {
+        const auto ref = run_bytes(Isa::Scalar, p, a, as, b, bs, n);
+        for (size_t i = n * qtype_size(p.out_type); i < ref.size(); ++i) CHECK(ref[i] == 0xCD, "scalar wrote past n");
+        for (Isa isa : tu::simd_tiers()) {
+          CHECK(run_bytes(isa, p, a, as, b, bs, n) == ref, "ms case %d (method %d round %d M %d,%d,%d sh %d,%d,%d zo %d) "
+                "strides %zu,%zu: tier %s differs", it, int(r.method), int(r.round), p.a_requant.multiplier[0],
+                p.b_requant.multiplier[0], r.multiplier[0], sa, sb, so, r.zero_point, as, bs, isa_name(isa));
+          if (!cov) continue;
+          const QBinaryArgs args = ms_args(p);
+          std::vector<uint8_t> ys(ref.size(), 0xCD), yk(ref.size(), 0xCD);
+          qbinary__scalar(args, n, a.data(), as, b.data(), bs, ys.data());
+          q_eltwise_kernels(isa).qbinary(args, n, a.data(), as, b.data(), bs, yk.data());
+          CHECK(ys == ref && yk == ref, "ms case %d strides %zu,%zu: kernel %s differs from qbinary__scalar", it, as,
+                bs, q_eltwise_kernels(isa).qbinary_name);
+        }
+        ++g_cases;
+      }
+    // Exact halves reached before the output stage (informative: the tie makers above aim at them).
+    if (cov && sa > 0 && sa < 32 && (p.a_requant.multiplier[0] & ((int64_t(1) << sa) - 1)) == (int64_t(1) << (sa - 1)))
+      ++ties;
+  }
+  std::printf("multiplier-shift: %d of %d random parameter sets within the SIMD bounds, %d with a tie-making Ma\n",
+              covered, total, ties);
+  CHECK(covered > total / 3 && covered < total, "multiplier-shift: %d of %d covered; both sides of the bound need cases",
+        covered, total);
+  CHECK(ties > 100, "multiplier-shift: only %d tie-making cases", ties);
+}
+
+// Hand-computed values at the shift edges, on every tier (S16 x = 32767, M = 65536: v = 2^31 - 2^16).
+void ms_hand_cases() {
+  auto one = [](Round round, int sa, int Mo, int so, int16_t x, int want) {
+    QBinaryParams p;
+    p.a_type = p.b_type = p.out_type = QType::S16;
+    p.out_requant.method = RequantMethod::MultiplierShift;
+    p.out_requant.round = round;
+    p.out_requant.qmin = -32768, p.out_requant.qmax = 32767;
+    p.a_requant.multiplier = {65535}, p.a_requant.shift = {sa};  // 32768 * 65535 < 2^31: covered
+    p.b_requant.multiplier = {0}, p.b_requant.shift = {0};
+    p.out_requant.multiplier = {Mo}, p.out_requant.shift = {so};
+    CHECK(ms_covered(p), "hand case must be within the SIMD bounds");
+    std::vector<uint8_t> a(18), b(18, 0);
+    for (size_t i = 0; i < 9; ++i) std::memcpy(&a[2 * i], &x, 2);
+    for (Isa isa : supported_isas()) {
+      const auto y = run_bytes(isa, p, a, 1, b, 1, 9);
+      int16_t got;
+      std::memcpy(&got, &y[16], 2);
+      CHECK(got == want, "ms hand (round %d, sa %d, x %d) on %s: %d, expected %d", int(round), sa, x, isa_name(isa), got, want);
+    }
+    ++g_cases;
+  };
+  // x * 65535 / 2^32: 32767 -> 0.49998 (0 half up, 1 ceil); -32768 -> -0.49999 (0 half up, -1 floor).
+  one(Round::HalfUp, 32, 1, 0, 32767, 0);
+  one(Round::Ceil, 32, 1, 0, 32767, 1);
+  one(Round::Floor, 62, 1, 0, -32768, -1);
+  one(Round::AwayFromZero, 33, 1, 0, -1, -1);
+  one(Round::TowardZero, 33, 1, 0, -32768, 0);
+  // Shift 31: 32767 * 65535 / 2^31 = 0.99997 -> 1; 16384 * 65535 / 2^31 = 0.49998 -> 0; -16385 -> -0.50002 -> -1.
+  one(Round::HalfDown, 31, 1, 0, 32767, 1);
+  one(Round::HalfUp, 31, 1, 0, 16384, 0);
+  one(Round::HalfToEven, 31, 1, 0, -16385, -1);
+  // Ties on the output stage: 3 * 65535 / 2^16 = 2.99998 -> 3 (floor: 2), then 3 / 2^1 = 1.5 per mode.
+  const Round modes[6] = {Round::HalfUp, Round::HalfDown, Round::HalfToEven, Round::HalfToOdd, Round::HalfAwayFromZero,
+                          Round::HalfTowardZero};
+  const int pos[6] = {2, 1, 2, 1, 2, 1}, neg[6] = {-1, -2, -2, -1, -2, -1};
+  for (int k = 0; k < 6; ++k) {
+    one(modes[k], 16, 1, 1, 3, pos[k]);
+    one(modes[k], 16, 1, 1, -3, neg[k]);
+  }
+  one(Round::Floor, 16, 1, 1, 3, 1);
+  one(Round::Ceil, 16, 3, 1, 3, 5);    // 2.99998 -> 3, * 3 / 2 = 4.5 -> 5
+  one(Round::Ceil, 16, 3, 1, -3, -3);  // -2.99998 -> -2, * 3 / 2 = -3
+}
+
 void error_cases() {
   uint8_t a = 1, b = 2, y = 0;
   QBinaryParams p = qbinary_params_qdq(QBinaryOp::Sub, QType::U8, 0.1f, 1, QType::U8, 0.1f, 1, QType::U8, 0.1f, 1);
@@ -203,6 +400,8 @@ int main() {
   hand_cases();
   broadcast_order(rng);
   tier_cases(rng);
+  ms_hand_cases();
+  ms_random_cases(rng);
   error_cases();
   std::printf("%d qbinary vendor cases\n", g_cases);
   return check_summary("test_qeltwise_vendor");

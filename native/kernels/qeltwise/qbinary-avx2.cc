@@ -1,8 +1,9 @@
 // qbinary_8x__avx2: quantized Add/Sub/Mul, 8 int32 lanes per step, FloatScale (QDQ and onnxruntime
-// MLAS) and FixedPointDouble (the driver sends every other case to the scalar kernel). Inputs advance
-// (stride 1) or broadcast (stride 0); the partial last vector goes through stack buffers. Lane-wise the
-// same operations as qbinary__scalar, in the same order: no FMA except where the scalar kernel calls
-// std::fma (MLAS Add, _mm256_fmadd_ps as qladd_avx2.cpp), so the results are identical.
+// MLAS), FixedPointDouble and the TPU-MLIR Add/Sub MultiplierShift / MultiplierShiftFloat within the
+// int32 bounds of simd_ok in qbinary.cc (the driver sends every other case to the scalar kernel).
+// Inputs advance (stride 1) or broadcast (stride 0); the partial last vector goes through stack
+// buffers. Lane-wise the same operations as qbinary__scalar, in the same order: no FMA except where the
+// scalar kernel calls std::fma (MLAS Add, _mm256_fmadd_ps as qladd_avx2.cpp), so the results are identical.
 #include "dispatch/q-eltwise.h"
 #include "kernels/qeltwise/qvec-avx2.h"
 
@@ -18,6 +19,8 @@ struct Consts {
   int32_t za = 0, zb = 0;  // subtracted from the inputs before apply (0 for MLAS Add: raw inputs)
   __m256 ra, rb, fixed, fzo;  // MLAS
   FloatOut out;
+  Round round = Round::HalfUp;
+  RShift8 rsa, rsb, rso;  // MultiplierShift(Float)
 };
 
 // MLAS: cvtps (half to even, INT32_MIN out of range, as the scalar cvtps_epi32), then the clamp.
@@ -58,6 +61,21 @@ struct AddFixed {
     const __m256i sxb = mbqm8(_mm256_sll_epi32(xb, ls), c.mb, c.shb);
     const __m256i raw = c.sub ? sat_sub8(sxa, sxb) : sat_add8(sxa, sxb);
     return clamp8(sat_add8(mbqm8(raw, c.mo, c.sho), c.zo), c.qmin, c.qmax);
+  }
+};
+
+// TPU-MLIR Add/Sub, MultiplierShift and MultiplierShiftFloat alike: within simd_ok's bounds every
+// product fits int32 (so the float variant's double arithmetic is exact and equals the integer one)
+// and nothing saturates. Mode: a Round, or -1 to read c.round at run time.
+template <int Mode>
+struct AddMS {
+  static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
+    const Round m = Mode < 0 ? c.round : static_cast<Round>(Mode);
+    const __m256i ya = rshift_round8(_mm256_mullo_epi32(xa, c.ma), c.rsa, m);
+    const __m256i yb = rshift_round8(_mm256_mullo_epi32(xb, c.mb), c.rsb, m);
+    const __m256i raw = c.sub ? _mm256_sub_epi32(ya, yb) : _mm256_add_epi32(ya, yb);
+    const __m256i v = rshift_round8(_mm256_mullo_epi32(raw, c.mo), c.rso, m);
+    return clamp8(_mm256_add_epi32(v, c.zo), c.qmin, c.qmax);
   }
 };
 
@@ -149,6 +167,14 @@ void qbinary_8x__avx2(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
     return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
   }
   if (fl) return run_strides<AddFloat>(p, c, n, a, as, b, bs, y);
+  if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {
+    c.round = p.round;
+    c.rsa = rshift8(p.a_shift);
+    c.rsb = rshift8(p.b_shift);
+    c.rso = rshift8(p.out_shift);
+    if (p.round == Round::HalfUp) return run_strides<AddMS<int(Round::HalfUp)>>(p, c, n, a, as, b, bs, y);
+    return run_strides<AddMS<-1>>(p, c, n, a, as, b, bs, y);
+  }
   return run_strides<AddFixed>(p, c, n, a, as, b, bs, y);
 }
 

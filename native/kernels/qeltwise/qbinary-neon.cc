@@ -1,5 +1,6 @@
 // qbinary_8x__neon: quantized Add/Sub/Mul, 8 elements per step (two int32x4 halves), FloatScale (QDQ
-// and onnxruntime MLAS) and FixedPointDouble (the driver sends every other case to the scalar kernel).
+// and onnxruntime MLAS), FixedPointDouble and the TPU-MLIR Add/Sub MultiplierShift /
+// MultiplierShiftFloat within simd_ok's int32 bounds (qbinary.cc; every other case runs the scalar kernel).
 // Inputs advance (stride 1) or broadcast (stride 0); the partial last vector goes through stack
 // buffers. Lane-wise the same operations as qbinary__scalar in the same order (vmulq then vaddq; a
 // fused vfmaq_f32 only where the scalar kernel calls std::fma, MLAS Add), so results are identical.
@@ -18,6 +19,8 @@ struct Consts {
   int32_t za = 0, zb = 0;  // subtracted from the inputs before apply (0 for MLAS Add: raw inputs)
   float32x4_t ra, rb, fixed, fzo;  // MLAS
   FloatOut out;
+  Round round = Round::HalfUp;
+  RShift4 rsa, rsb, rso;  // MultiplierShift(Float)
 };
 
 // MLAS: x64 cvtps semantics (half to even; |v| >= 2^31 or NaN gives INT32_MIN, where vcvtnq would
@@ -59,6 +62,21 @@ struct AddFixed {
     const int32x4_t sxa = mbqm4(vshlq_s32(xa, ls), c.ma, c.sha), sxb = mbqm4(vshlq_s32(xb, ls), c.mb, c.shb);
     const int32x4_t raw = c.sub ? vqsubq_s32(sxa, sxb) : vqaddq_s32(sxa, sxb);
     return clamp4(vqaddq_s32(mbqm4(raw, c.mo, c.sho), c.zo), c.qmin, c.qmax);
+  }
+};
+
+// TPU-MLIR Add/Sub, MultiplierShift and MultiplierShiftFloat alike: within simd_ok's bounds every
+// product fits int32 (so the float variant's double arithmetic is exact and equals the integer one)
+// and nothing saturates. Mode: a Round, or -1 to read c.round at run time.
+template <int Mode>
+struct AddMS {
+  static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
+    const Round m = Mode < 0 ? c.round : static_cast<Round>(Mode);
+    const int32x4_t ya = rshift_round4(vmulq_s32(xa, c.ma), c.rsa, m);
+    const int32x4_t yb = rshift_round4(vmulq_s32(xb, c.mb), c.rsb, m);
+    const int32x4_t raw = c.sub ? vsubq_s32(ya, yb) : vaddq_s32(ya, yb);
+    const int32x4_t v = rshift_round4(vmulq_s32(raw, c.mo), c.rso, m);
+    return clamp4(vaddq_s32(v, c.zo), c.qmin, c.qmax);
   }
 };
 
@@ -156,6 +174,14 @@ void qbinary_8x__neon(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
     return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
   }
   if (fl) return run_strides<AddFloat>(p, c, n, a, as, b, bs, y);
+  if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {
+    c.round = p.round;
+    c.rsa = rshift4(p.a_shift);
+    c.rsb = rshift4(p.b_shift);
+    c.rso = rshift4(p.out_shift);
+    if (p.round == Round::HalfUp) return run_strides<AddMS<int(Round::HalfUp)>>(p, c, n, a, as, b, bs, y);
+    return run_strides<AddMS<-1>>(p, c, n, a, as, b, bs, y);
+  }
   return run_strides<AddFixed>(p, c, n, a, as, b, bs, y);
 }
 

@@ -1,6 +1,7 @@
 // qbinary_e32m2__rvv: quantized Add/Sub/Mul, vector-length agnostic (vl = vsetvl_e32m2 per strip, so
-// no tail code), FloatScale and FixedPointDouble (the driver sends every other case to the scalar
-// kernel; FloatScale includes onnxruntime's MLAS arithmetic). Inputs advance (stride 1) or broadcast
+// no tail code), FloatScale (including onnxruntime's MLAS arithmetic), FixedPointDouble and the
+// TPU-MLIR Add/Sub MultiplierShift / MultiplierShiftFloat within simd_ok's int32 bounds (qbinary.cc;
+// the driver sends every other case to the scalar kernel). Inputs advance (stride 1) or broadcast
 // (stride 0). Lane-wise the same operations as qbinary__scalar in the same order (a fused vfmacc only
 // where the scalar kernel calls std::fma, MLAS Add), so the results are identical.
 #include "dispatch/q-eltwise.h"
@@ -26,6 +27,22 @@ struct AddFixed {
     const vi32 raw = p.op == QBinaryOp::Sub ? __riscv_vssub_vv_i32m2(sxa, sxb, vl)
                                             : __riscv_vsadd_vv_i32m2(sxa, sxb, vl);
     return clampn(__riscv_vsadd_vx_i32m2(mbqmn(raw, p.out_mult, p.out_shift, vl), p.out_zp, vl), p.qmin, p.qmax, vl);
+  }
+};
+
+// TPU-MLIR Add/Sub, MultiplierShift and MultiplierShiftFloat alike: within simd_ok's bounds every
+// product fits int32 (so the float variant's double arithmetic is exact and equals the integer one)
+// and nothing saturates. Mode: a Round, or -1 to read p.round at run time.
+template <int Mode>
+struct AddMS {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const Round m = Mode < 0 ? p.round : static_cast<Round>(Mode);
+    const RShiftN ra = rshiftn(p.a_shift), rb = rshiftn(p.b_shift), ro = rshiftn(p.out_shift);
+    const vi32 ya = rshift_roundn(__riscv_vmul_vx_i32m2(xa, p.a_mult, vl), ra, m, vl);
+    const vi32 yb = rshift_roundn(__riscv_vmul_vx_i32m2(xb, p.b_mult, vl), rb, m, vl);
+    const vi32 raw = p.op == QBinaryOp::Sub ? __riscv_vsub_vv_i32m2(ya, yb, vl) : __riscv_vadd_vv_i32m2(ya, yb, vl);
+    const vi32 v = rshift_roundn(__riscv_vmul_vx_i32m2(raw, p.out_mult, vl), ro, m, vl);
+    return clampn(__riscv_vadd_vx_i32m2(v, p.out_zp, vl), p.qmin, p.qmax, vl);
   }
 };
 
@@ -107,6 +124,10 @@ void qbinary_e32m2__rvv(const QBinaryArgs& p, size_t n, const void* a, size_t as
     return run<MulFixed>(p, n, pa, as, pb, bs, py);
   }
   if (fl) return run<AddFloat>(p, n, pa, as, pb, bs, py);
+  if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {
+    if (p.round == Round::HalfUp) return run<AddMS<int(Round::HalfUp)>>(p, n, pa, as, pb, bs, py);
+    return run<AddMS<-1>>(p, n, pa, as, pb, bs, py);
+  }
   return run<AddFixed>(p, n, pa, as, pb, bs, py);
 }
 

@@ -122,10 +122,37 @@ QBinaryArgs decode(const QBinaryParams& p) {
   return a;
 }
 
+// |v * m / 2^shift| rounded in any mode, for |v| <= bound, is at most ceil(bound * |m| / 2^shift);
+// false when bound * |m| exceeds INT32_MAX (the product would not fit an int32 lane).
+bool ms_bound(int64_t bound, int32_t m, int shift, int64_t* out) {
+  if (bound > INT32_MAX) return false;
+  const int64_t p = bound * (m < 0 ? -int64_t(m) : int64_t(m));  // < 2^62
+  if (p > INT32_MAX) return false;
+  *out = (p + (int64_t(1) << shift) - 1) >> shift;  // shift in [0, 62]
+  return true;
+}
+
+// Add/Sub MultiplierShift(Float) in int32 lanes: xa * Ma, xb * Mb and (ya +/- yb) * Mo all within
+// +-INT32_MAX, and the rounded result plus out_zp too. Then nothing the scalar kernel saturates
+// (at +-2^62) is reached, and MultiplierShiftFloat's double quotient x = v * M / 2^shift is exact
+// (|v * M| < 2^31), so its round_mode equals rshift_round of the integer product in every mode: x's
+// fraction x - floor(x) is exact too except for x in (-2^-22, 0) with shift > 53, where it rounds
+// within (1/2, 1], which every decision of round_mode treats as the exact value in (1/2, 1).
+bool ms_simd_ok(const QBinaryArgs& a) {
+  int64_t ya = 0, yb = 0, y = 0;
+  return ms_bound(max_abs_offset(a.a_type, a.a_zp), a.a_mult, a.a_shift, &ya) &&
+         ms_bound(max_abs_offset(a.b_type, a.b_zp), a.b_mult, a.b_shift, &yb) &&
+         ms_bound(ya + yb, a.out_mult, a.out_shift, &y) &&
+         y + (a.out_zp < 0 ? -int64_t(a.out_zp) : int64_t(a.out_zp)) <= INT32_MAX;
+}
+
 // Whether the SIMD kernels cover these arguments (see q-eltwise.h).
 bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
   if (as > 1 || bs > 1) return false;
   if (a.mlas) return true;  // 8-bit inputs (decode): products fit int32, zero points small
+  if (a.op != QBinaryOp::Mul &&
+      (a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::MultiplierShiftFloat))
+    return ms_simd_ok(a);
   if (a.method == RequantMethod::FloatScale) {
     if (a.out_zp < -(1 << 20) || a.out_zp > (1 << 20)) return false;
   } else if (a.method != RequantMethod::FixedPointDouble) {

@@ -123,6 +123,39 @@ inline __m256i finish8(__m256 d, __m256 nan, const FloatOut& o) {
 
 inline __m256 isnan8(__m256 v) { return _mm256_cmp_ps(v, v, _CMP_UNORD_Q); }
 
+// ---- TPU-MLIR multiply-shift on int32 lanes ----
+
+// rshift_round(v, shift, m) for lanes with |v| <= 2^31 - 1 and shift in [0, 62], all ten modes:
+// q = v >> s (floor), rem = v & (2^s - 1), decided against half = 2^(s-1) by up_mask. shift 0: mask 0,
+// half 1, so nothing is added. shift >= 32: v / 2^shift lies in (-1/2, 1/2), so only the sign of v
+// matters; clamp(v, -1, 1) >> 31 has the same floor, the same remainder classes (0; in (0, 1/2);
+// above 1/2 for v < 0) and the same parity, hence the same rounding in every mode.
+struct RShift8 {
+  bool big = false;  // shift >= 32
+  __m128i count;
+  __m256i mask, half;
+};
+
+inline RShift8 rshift8(int shift) {
+  RShift8 r;
+  r.big = shift >= 32;
+  const int s = r.big ? 31 : shift;
+  r.count = _mm_cvtsi32_si128(s);
+  r.mask = _mm256_set1_epi32(int32_t((int64_t(1) << s) - 1));
+  r.half = _mm256_set1_epi32(s ? int32_t(1) << (s - 1) : 1);
+  return r;
+}
+
+inline __m256i rshift_round8(__m256i v, const RShift8& r, Round m) {
+  const __m256i zero = _mm256_setzero_si256();
+  if (r.big) v = clamp8(v, _mm256_set1_epi32(-1), _mm256_set1_epi32(1));
+  const __m256i q = _mm256_sra_epi32(v, r.count);
+  const __m256i rem = _mm256_and_si256(v, r.mask);  // in [0, 2^31): signed compares are exact
+  const __m256i gt = _mm256_cmpgt_epi32(rem, r.half), tie = _mm256_cmpeq_epi32(rem, r.half);
+  const __m256i inexact = _mm256_cmpgt_epi32(rem, zero), neg = _mm256_cmpgt_epi32(zero, v);
+  return _mm256_sub_epi32(q, up_mask(m, gt, tie, inexact, neg, odd_mask(q)));
+}
+
 // ---- gemmlowp fixed point ----
 
 // srdhm: (a*b + 2^30) >> 31 (== the nudged, truncating division), INT32_MIN * INT32_MIN -> INT32_MAX.

@@ -127,6 +127,34 @@ inline int32x4_t finish4(float32x4_t d, uint32x4_t nan, const FloatOut& o) {
 
 inline uint32x4_t isnan4(float32x4_t v) { return vmvnq_u32(vceqq_f32(v, v)); }
 
+// ---- TPU-MLIR multiply-shift on int32 lanes ----
+
+// rshift_round(v, shift, m) for lanes with |v| <= 2^31 - 1 and shift in [0, 62], all ten modes (see
+// rshift_round8 in qvec-avx2.h: shift >= 32 works on clamp(v, -1, 1) >> 31, shift 0 adds nothing).
+struct RShift4 {
+  bool big = false;  // shift >= 32
+  int32x4_t neg_count, mask, half;
+};
+
+inline RShift4 rshift4(int shift) {
+  RShift4 r;
+  r.big = shift >= 32;
+  const int s = r.big ? 31 : shift;
+  r.neg_count = vdupq_n_s32(-s);
+  r.mask = vdupq_n_s32(int32_t((int64_t(1) << s) - 1));
+  r.half = vdupq_n_s32(s ? int32_t(1) << (s - 1) : 1);
+  return r;
+}
+
+inline int32x4_t rshift_round4(int32x4_t v, const RShift4& r, Round m) {
+  if (r.big) v = clamp4(v, vdupq_n_s32(-1), vdupq_n_s32(1));
+  const int32x4_t q = vshlq_s32(v, r.neg_count);  // arithmetic shift right (floor)
+  const int32x4_t rem = vandq_s32(v, r.mask);     // in [0, 2^31)
+  const uint32x4_t gt = vcgtq_s32(rem, r.half), tie = vceqq_s32(rem, r.half);
+  const uint32x4_t inexact = vtstq_s32(rem, rem), neg = vcltzq_s32(v), odd = vtstq_s32(q, vdupq_n_s32(1));
+  return add_mask(q, up_mask(m, gt, tie, inexact, neg, odd));
+}
+
 // ---- gemmlowp fixed point ----
 // srdhm is exactly VQRDMULH (gemmlowp's NEON path uses it).
 inline int32x4_t srdhm4(int32x4_t a, int32x4_t b) { return vqrdmulhq_s32(a, b); }

@@ -127,6 +127,35 @@ inline vi32 finishn(vf32 d, vmask nan, const FloatOut& o, size_t vl) {
 
 inline vmask isnann(vf32 v, size_t vl) { return __riscv_vmfne_vv_f32m2_b16(v, v, vl); }
 
+// ---- TPU-MLIR multiply-shift on int32 lanes ----
+
+// rshift_round(v, shift, m) for lanes with |v| <= 2^31 - 1 and shift in [0, 62], all ten modes (see
+// rshift_round8 in qvec-avx2.h: shift >= 32 works on clamp(v, -1, 1) >> 31, shift 0 adds nothing).
+// Integer arithmetic only (no vxrm, no conversions).
+struct RShiftN {
+  bool big = false;  // shift >= 32
+  int s = 0;
+  int32_t mask = 0, half = 1;
+};
+
+inline RShiftN rshiftn(int shift) {
+  RShiftN r;
+  r.big = shift >= 32;
+  r.s = r.big ? 31 : shift;
+  r.mask = int32_t((int64_t(1) << r.s) - 1);
+  r.half = r.s ? int32_t(1) << (r.s - 1) : 1;
+  return r;
+}
+
+inline vi32 rshift_roundn(vi32 v, const RShiftN& r, Round m, size_t vl) {
+  if (r.big) v = clampn(v, -1, 1, vl);
+  const vi32 q = __riscv_vsra_vx_i32m2(v, r.s, vl);
+  const vi32 rem = __riscv_vand_vx_i32m2(v, r.mask, vl);  // in [0, 2^31)
+  const vmask gt = __riscv_vmsgt_vx_i32m2_b16(rem, r.half, vl), tie = __riscv_vmseq_vx_i32m2_b16(rem, r.half, vl);
+  const vmask inexact = __riscv_vmsne_vx_i32m2_b16(rem, 0, vl), neg = __riscv_vmslt_vx_i32m2_b16(v, 0, vl);
+  return add_up(q, up_mask(m, gt, tie, inexact, neg, odd_mask(q, vl), vl), vl);
+}
+
 // ---- gemmlowp fixed point ----
 
 // srdhm: (a*M + 2^30) >> 31, INT32_MIN * INT32_MIN -> INT32_MAX.
