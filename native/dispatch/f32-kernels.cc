@@ -19,6 +19,8 @@ F32Kernels scalar_kernels() {
   k.gemm = sgemm_ukernel_4x8__scalar;
   k.dwconv_name = "dwconv_f32__scalar";
   k.dwconv = dwconv_f32__scalar;
+  k.dwconv_direct_name = "dwconv_direct_f32__scalar";
+  k.dwconv_direct = dwconv_direct_f32__scalar;
   k.maxpool = maxpool_f32__scalar;
   k.avgpool = avgpool_f32__scalar;
   k.global_avg = global_avgpool_f32__scalar;
@@ -39,6 +41,8 @@ F32Kernels avx2_kernels() {
   k.gemm = sgemm_ukernel_6x16__avx2;
   k.dwconv_name = "dwconv_f32_8x__avx2";
   k.dwconv = dwconv_f32_8x__avx2;
+  k.dwconv_direct_name = "dwconv_direct_f32_8x__avx2";
+  k.dwconv_direct = dwconv_direct_f32_8x__avx2;
   k.maxpool = maxpool_f32_8x__avx2;
   k.avgpool = avgpool_f32_8x__avx2;
   k.global_avg = global_avgpool_f32_8c__avx2;

@@ -25,8 +25,8 @@ using SgemmUkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a,
 
 // A sliding window over one pre-padded input plane, split into SW column phases so every tap reads
 // contiguous memory: output (oh, ow), tap t reads base[tap_off[t] + ow] with base = xp + oh*SH*row_stride.
-// Rows hold at least OW + max column offset + 8 floats (vector loads may read past OW, never past the
-// buffer).
+// Rows hold at least OW + max column offset floats; vector loads may read past a row's end (into the
+// next row, or the 8 spare floats after the buffer's last row) in lanes that are never stored.
 struct PlaneWindow {
   const float* xp = nullptr;
   size_t row_stride = 0;
@@ -37,6 +37,18 @@ struct PlaneWindow {
 };
 // y = act(fma chain over taps in order of w[t] * x (+ *bias if bias)), x = 0 in the padding.
 using DwConvFn = void (*)(const PlaneWindow& p, const float* w, const float* bias, const Activation& act);
+// One depthwise output plane read straight from the unpadded input plane (no copy): output (oh, ow), tap
+// (kh, kw) reads x[ih * W + iw] with ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL, and 0 when that
+// falls outside [0, H) x [0, W). Same sums as DwConvFn over the padded plane: y = act(fma chain over the
+// KH*KW taps in (kh, kw) order from +0, then + *bias). Kernels accept SW of 1 or 2 (the driver's choice).
+struct DwDirectPlane {
+  const float* x = nullptr;  // H x W
+  size_t H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0;
+  size_t OH = 0, OW = 0;
+  float* y = nullptr;        // OH x OW
+  const float* zeros = nullptr;  // W zeros: what SIMD kernels read for rows outside the plane
+};
+using DwDirectFn = void (*)(const DwDirectPlane& p, const float* w, const float* bias, const Activation& act);
 // y = max over taps (acc = -inf; acc = x > acc ? x : acc), padding holds -inf.
 using MaxPoolFn = void (*)(const PlaneWindow& p);
 // y = (sum over taps in order, from +0) / (hcount[oh] * wcount[ow]), padding holds 0.
@@ -56,6 +68,8 @@ struct F32Kernels {
   SgemmUkernelFn gemm = nullptr;
   const char* dwconv_name = nullptr;
   DwConvFn dwconv = nullptr;
+  const char* dwconv_direct_name = nullptr;
+  DwDirectFn dwconv_direct = nullptr;
   MaxPoolFn maxpool = nullptr;
   AvgPoolFn avgpool = nullptr;
   GlobalPoolFn global_avg = nullptr, global_max = nullptr;
@@ -74,6 +88,7 @@ const F32Kernels& f32_kernels(Isa isa);
 void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                                const SgemmTile&);
 void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
+void dwconv_direct_f32__scalar(const DwDirectPlane&, const float*, const float*, const Activation&);
 void maxpool_f32__scalar(const PlaneWindow&);
 void avgpool_f32__scalar(const PlaneWindow&, const float*, const float*);
 void global_avgpool_f32__scalar(size_t, size_t, const float*, float*);
@@ -86,6 +101,7 @@ void affine_f32__scalar(size_t, const float*, float, float, float*);
 void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                               const SgemmTile&);
 void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
+void dwconv_direct_f32_8x__avx2(const DwDirectPlane&, const float*, const float*, const Activation&);
 void maxpool_f32_8x__avx2(const PlaneWindow&);
 void avgpool_f32_8x__avx2(const PlaneWindow&, const float*, const float*);
 void global_avgpool_f32_8c__avx2(size_t, size_t, const float*, float*);

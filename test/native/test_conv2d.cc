@@ -2,6 +2,8 @@
 // the threaded runs against scalar bit for bit; create() argument validation.
 #include <stdexcept>
 
+#include "dispatch/f32-kernels.h"
+#include "kernels/conv/plane-window.h"
 #include "test-util.h"
 
 using namespace npuq;
@@ -111,11 +113,85 @@ size_t out_size(size_t in, size_t k, size_t s, size_t d, size_t pb, size_t pe) {
   return in + pb + pe < eff ? 0 : (in + pb + pe - eff) / s + 1;
 }
 
+// dwconv_direct kernels (in place, explicit borders): the scalar one equals dwconv_f32__scalar over the padded,
+// phase-split copy (the algorithm it replaced) bit for bit, and every tier's equals the scalar one; no
+// write outside the OH x OW plane. `special` puts inf/NaN into weights and inputs.
+void direct_case(size_t H, size_t W, size_t KH, size_t KW, size_t SH, size_t SW, size_t DH, size_t DW, size_t PT,
+                 size_t PL, size_t PB, size_t PR, bool bias, bool act, bool special, std::mt19937& rng) {
+  WindowGeometry g;
+  g.H = H; g.W = W; g.KH = KH; g.KW = KW; g.SH = SH; g.SW = SW; g.DH = DH; g.DW = DW; g.PT = PT; g.PL = PL;
+  g.OH = out_size(H, KH, SH, DH, PT, PB);
+  g.OW = out_size(W, KW, SW, DW, PL, PR);
+  if (g.OH == 0 || g.OW == 0) return;
+  const std::string desc = check::format("direct H=%zu W=%zu K=%zux%zu S=%zux%zu D=%zux%zu P=%zu,%zu,%zu,%zu%s%s%s",
+                                         H, W, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, bias ? " bias" : "",
+                                         act ? " act" : "", special ? " special" : "");
+  std::vector<float> x = tu::rand_vec(rng, H * W), w = tu::rand_vec(rng, KH * KW);
+  if (special) {
+    w[rng() % w.size()] = (rng() % 2) ? INFINITY : -INFINITY;  // inf * padding 0 = NaN, as over the copy
+    x[rng() % x.size()] = NAN;
+  }
+  const float b = 0.25f;
+  const Activation a = act ? Activation::clamp(-0.5f, 1.0f) : Activation::none();
+  const size_t out = g.OH * g.OW, guard = 24;
+  PlaneWindowLayout layout(g);
+  AlignedFloats buf(layout.buffer_size());
+  layout.fill(x.data(), 0.0f, buf.data());
+  std::vector<float> ref(out);
+  dwconv_f32__scalar(layout.window(buf.data(), ref.data()), w.data(), bias ? &b : nullptr, a);
+  DwDirectPlane d;
+  d.x = x.data(); d.H = H; d.W = W; d.KH = KH; d.KW = KW; d.SH = SH; d.SW = SW; d.DH = DH; d.DW = DW;
+  d.PT = PT; d.PL = PL; d.OH = g.OH; d.OW = g.OW;
+  const std::vector<float> zeros(W + 16, 0.0f);
+  d.zeros = zeros.data();
+  for (Isa isa : supported_isas()) {
+    const F32Kernels& k = f32_kernels(isa);
+    std::vector<float> y(out + guard, 777.0f);
+    d.y = y.data();
+    k.dwconv_direct(d, w.data(), bias ? &b : nullptr, a);
+    const long at = tu::first_diff(ref.data(), y.data(), out);
+    CHECK(at < 0, "%s %s: differs from the padded scalar kernel at %ld: %.9g vs %.9g", desc.c_str(),
+          k.dwconv_direct_name, at, at < 0 ? 0.0 : y[at], at < 0 ? 0.0 : ref[at]);
+    bool guard_ok = true;
+    for (size_t i = out; i < out + guard; ++i) guard_ok = guard_ok && y[i] == 777.0f;
+    CHECK(guard_ok, "%s %s: wrote past the plane", desc.c_str(), k.dwconv_direct_name);
+  }
+}
+
+void direct_kernel_cases(std::mt19937& rng) {
+  int cases = 0;
+  // 3x3 stride 1 and 2, pads 0/1, widths and heights around the 8/16-column and 4-row tiles.
+  for (size_t S : {1, 2})
+    for (size_t H : {1, 2, 3, 4, 5, 7, 8, 9, 16})
+      for (size_t W : {1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 18, 24, 31, 33, 40})
+        for (size_t P : {0, 1}) {
+          direct_case(H, W, 3, 3, S, S, 1, 1, P, P, P, P, true, (H + W) % 2 == 0, false, rng);
+          ++cases;
+        }
+  // Random kernels, row strides 1-3, dilations, asymmetric pads, specials.
+  for (int i = 0; i < 400; ++i) {
+    const size_t KH = 1 + rng() % 5, KW = 1 + rng() % 5, DH = 1 + rng() % 2, DW = 1 + rng() % 2;
+    const size_t PT = rng() % (KH * DH), PL = rng() % (KW * DW);
+    direct_case(1 + rng() % 21, 1 + rng() % 45, KH, KW, 1 + rng() % 3, 1 + rng() % 2, DH, DW, PT, PL,
+                rng() % (PT + 1), rng() % (PL + 1), rng() % 2 == 0, rng() % 2 == 0, i % 5 == 0, rng);
+    ++cases;
+  }
+  // Kernels wider than the AVX2 kernel's hoisted column masks (KW > 8).
+  for (int i = 0; i < 24; ++i) {
+    const size_t KW = 9 + rng() % 3, PL = rng() % KW;
+    direct_case(1 + rng() % 9, 1 + rng() % 40, 1 + rng() % 3, KW, 1 + rng() % 2, 1 + rng() % 2, 1, 1, rng() % 2, PL,
+                rng() % 2, rng() % (PL + 1), true, i % 2 == 0, i % 6 == 0, rng);
+    ++cases;
+  }
+  CHECK(cases > 500, "direct cases ran: %d", cases);
+}
+
 }  // namespace
 
 int main() {
   std::mt19937 rng(7);
   ThreadPool pool(2);
+  direct_kernel_cases(rng);
   auto pick = [&](std::initializer_list<size_t> v) { return *(v.begin() + rng() % v.size()); };
   // Random convolutions: kernels 1/3/5/7, strides 1-3, dilations 1-2, pads, groups, depthwise (+multiplier).
   int made = 0;
@@ -170,6 +246,15 @@ int main() {
   {
     Conv2dShape s; s.C = s.G = s.M = 4; s.H = 3; s.W = 77; s.OH = 3; s.OW = 77; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, false, false, rng, &pool);
+  }
+  {  // depthwise 3x3 stride 2 with a channel multiplier, read in place, threaded over planes
+    Conv2dShape s; s.N = 2; s.C = s.G = 20; s.M = 40; s.H = 33; s.W = 35; s.OH = 17; s.OW = 18; s.KH = s.KW = 3;
+    s.SH = s.SW = 2; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+  }
+  {  // depthwise 3x3 stride 1 on a 56x56 plane (interior tiles)
+    Conv2dShape s; s.C = s.G = s.M = 16; s.H = s.W = s.OH = s.OW = 56; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, false, rng, &pool);
   }
   // Transposed convolutions, including kernel 2 stride 2 (PP-OCR) and output padding folded into OH/OW.
   for (int i = 0; i < 60; ++i) {

@@ -1,5 +1,7 @@
 // Conv2dF32: picks one algorithm per shape (never per tier, so every tier computes the same sums):
-//  * depthwise (G == C, any channel multiplier M/C): padded planes + the tier's dwconv kernel;
+//  * depthwise (G == C, any channel multiplier M/C): column stride 1 or 2 with a multiplier below 4 reads
+//    the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the tier's
+//    dwconv kernel;
 //  * 1x1, stride 1, no padding: GEMM straight on the input (B = x[C/G, H*W]);
 //  * otherwise: im2col packed block by block into the GEMM's B panels.
 // GEMM paths use the weights as the A operand, prepacked per group at create().
@@ -141,6 +143,20 @@ class Conv2dDepthwise final : public Conv2dF32 {
       : s_(s), k_(&f32_kernels(isa)), act_(act), layout_(window_geometry(s)),
         w_(weight, weight + s.M * s.KH * s.KW) {
     if (bias) bias_.assign(bias, bias + s.M);
+    // Reading the input in place (dwconv_direct) wins for column stride 2 (the phase-split copy costs
+    // more than the sums) and for narrow planes at stride 1 (border tiles dominate either way, and the
+    // copy is pure overhead); wide stride-1 planes, larger strides and channel multipliers of 4 or more
+    // (a 1-channel stem: one padded copy serves many output planes) go through the padded copy, whose
+    // tiles need no masks (bench/native/bench_dwconv.cc). The choice depends on the shape only, so every
+    // tier computes the same sums.
+    direct_ = s.M / s.C < 4 && (s.SW == 2 || (s.SW == 1 && s.W < 24));
+    DwDirectPlane& d = direct_plane_;
+    d.H = s.H; d.W = s.W; d.KH = s.KH; d.KW = s.KW; d.SH = s.SH; d.SW = s.SW; d.DH = s.DH; d.DW = s.DW;
+    d.PT = s.PT; d.PL = s.PL; d.OH = s.OH; d.OW = s.OW;
+    if (direct_) {
+      zeros_.assign(s.W + 16, 0.0f);
+      d.zeros = zeros_.data();
+    }
   }
 
   void run(const float* x, float* y, ThreadPool* pool) const override {
@@ -148,6 +164,22 @@ class Conv2dDepthwise final : public Conv2dF32 {
     const size_t threads = pool ? pool->threads() : 1;
     const double work = static_cast<double>(s_.N) * s_.M * s_.OH * s_.OW * KK;
     const size_t chunks = work < 32768.0 ? 1 : threads * 4;
+    if (direct_) {
+      const DwDirectFn fn = k_->dwconv_direct;
+      parallel_ranges(threads > 1 ? pool : nullptr, planes, chunks, [&](size_t b, size_t e) {
+        DwDirectPlane d = direct_plane_;
+        for (size_t p = b; p < e; ++p) {
+          const size_t n = p / s_.C, c = p % s_.C;
+          d.x = x + p * s_.H * s_.W;
+          for (size_t j = 0; j < mult; ++j) {
+            const size_t m = c * mult + j;
+            d.y = y + (n * s_.M + m) * s_.OH * s_.OW;
+            fn(d, w_.data() + m * KK, bias_.empty() ? nullptr : &bias_[m], act_);
+          }
+        }
+      });
+      return;
+    }
     const DwConvFn fn = k_->dwconv;
     parallel_ranges(threads > 1 ? pool : nullptr, planes, chunks, [&](size_t b, size_t e) {
       AlignedFloats buf(layout_.buffer_size());
@@ -169,6 +201,9 @@ class Conv2dDepthwise final : public Conv2dF32 {
   Activation act_;
   PlaneWindowLayout layout_;
   std::vector<float> w_, bias_;
+  bool direct_ = false;
+  DwDirectPlane direct_plane_;
+  std::vector<float> zeros_;
 };
 
 }  // namespace

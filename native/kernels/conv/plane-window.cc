@@ -8,9 +8,11 @@ PlaneWindowLayout::PlaneWindowLayout(const WindowGeometry& g) : g_(g) {
   rows_ = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1;
   cols_ = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1;
   phase_cols_ = (cols_ + g.SW - 1) / g.SW;
-  row_stride_ = (phase_cols_ + 8 + 7) / 8 * 8;  // >= 8 floats of slack for the last vector of a row
+  // Rows are packed without slack: a vector load past the end of a row reads the next row (lanes whose
+  // outputs are never stored); only the buffer's last row needs 8 floats after it.
+  row_stride_ = phase_cols_;
   phase_stride_ = rows_ * row_stride_;
-  buffer_size_ = g.SW * phase_stride_;
+  buffer_size_ = g.SW * phase_stride_ + 8;
   tap_off_.resize(g.KH * g.KW);
   for (size_t kh = 0; kh < g.KH; ++kh) {
     for (size_t kw = 0; kw < g.KW; ++kw) {
@@ -49,6 +51,8 @@ void PlaneWindowLayout::fill(const float* x, float pad, float* buf) const {
       for (size_t i = hi; i < row_stride_; ++i) d[i] = pad;
     }
   }
+  float* tail = buf + SW * phase_stride_;  // read only by lanes that are never stored; kept initialized
+  for (size_t i = 0; i < 8; ++i) tail[i] = pad;
 }
 
 PlaneWindow PlaneWindowLayout::window(const float* buf, float* y) const {

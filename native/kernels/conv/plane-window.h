@@ -2,7 +2,9 @@
 // The window input of one plane is copied once into a buffer holding exactly the rows and columns the
 // outputs touch, padding included, with the columns split into SW phases (column c goes to phase c % SW
 // at index c / SW). Every tap then reads contiguous memory for consecutive outputs, whatever the stride,
-// dilation or padding, and the kernels need no border code.
+// dilation or padding, and the kernels need no border code. Rows follow each other without slack (a
+// vector load past a row's end reads the next row, in lanes never stored) and the buffer ends with 8
+// spare floats.
 #pragma once
 #include <cstddef>
 #include <vector>
