@@ -57,7 +57,7 @@ if (!fs.existsSync(det)) {
   for (let i = 0; i < 3; i++) await s.run({ [name]: img });
   s.dispose();
   const inputConfig = { size: [size, size], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] };
-  await phase('quantize (setup, not the goal)');
+  await phase(`quantize() ${size}x${size}`);
   const qm = await quantize(det, { target: 'rk3588', data: images, perChannel: false, threads, inputConfig });
   // analyze() in its two parts, then whole: building the analysis graph (lib/analyze), and a session
   // over it (Session.create, plan compile and build, one run per batch) as analyze() makes it.
@@ -66,7 +66,15 @@ if (!fs.existsSync(det)) {
   const feeds = [];
   for await (const b of batches) feeds.push(b);
   await phase('analyze() part: buildAnalysisGraph');
-  const ag = require(path.join(dist, 'analyze', 'graph.js')).buildAnalysisGraph(qm);
+  // As analyze() builds it: in time slices (a --dist build older than buildAnalysisGraphSteps: at once).
+  const graphLib = require(path.join(dist, 'analyze', 'graph.js'));
+  let ag;
+  if (graphLib.buildAnalysisGraphSteps && qm.emulationSliced) {
+    await qm.emulationSliced();
+    ag = await require(path.join(dist, 'ir', 'steps.js')).runStepsSliced(graphLib.buildAnalysisGraphSteps(qm));
+  } else {
+    ag = graphLib.buildAnalysisGraph(qm);
+  }
   await phase('analyze() part: analysis-graph session (create, compile, runs)');
   const fetch = [...ag.layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]), ...ag.outputs.flatMap((o) => [o.float, o.quantized])];
   const as = await Session.create(new lib.Model(ag.graph), { threads, fuse: false });

@@ -10,16 +10,17 @@ import type { DatasetOptions } from '../data/dataset';
 import { openFeeds, type DataSource } from '../data/feeds';
 import { NpuqError } from '../errors';
 import { Model } from '../ir/graph';
-import { inferGraph } from '../ir/infer';
+import { inferGraphSteps } from '../ir/infer';
+import { runStepsSliced, type Steps } from '../ir/steps';
 import type { Tensor } from '../ir/tensor';
 import { QuantizedModel } from '../quantize/quantized-model';
 import { Session } from '../runtime/session';
-import { buildAnalysisGraph } from './graph';
+import { buildAnalysisGraphSteps, type AnalysisGraph } from './graph';
 import { flagLayers, resolveThresholds } from './guidance';
 import { ErrorAccumulator, probeVector } from './metrics';
 import { TopKAccumulator } from './topk';
 import type { Analysis, LayerAnalysis, OutputAnalysis, Thresholds } from './types';
-import { outlierRow, weightStatistics } from './weights';
+import { outlierRow, weightStatisticsSteps } from './weights';
 
 export interface AnalyzeOptions extends DatasetOptions {
   /** Samples to analyse: a directory of images, list file(s), a .npy batch, a Dataset or feed batches. Required. */
@@ -61,7 +62,9 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   const thresholds = resolveThresholds(options.thresholds);
   const keep = options.topKSamples ?? 5;
   const t0 = performance.now();
-  const ag = buildAnalysisGraph(quantized, { bins: options.bins });
+  // Everything on this thread runs in time slices (lib/ir/steps.ts): the event loop keeps turning.
+  await quantized.emulationSliced();
+  const ag = await runStepsSliced(buildAnalysisGraphSteps(quantized, { bins: options.bins }));
   const analysisModel = new Model(ag.graph);
   analysisModel.irVersion = quantized.model.irVersion;
   const session = await Session.create(analysisModel, { threads: options.threads, fuse: false });
@@ -76,25 +79,9 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   try {
     const { batches, total } = await openFeeds(options.data, quantized.graph.inputs, options, options.batchSize ?? 16);
     for await (const feeds of batches as AsyncIterable<Record<string, Tensor>>) {
-      if (samples === 0) shapesOf(quantized, feeds, layerShape);
+      if (samples === 0) await shapesOf(quantized, feeds, layerShape);
       const res = await session.run(feeds, { outputs: fetch });
-      for (const l of ag.layers) {
-        cum.get(l.name)!.add(res[l.cumulative].data as Float64Array);
-        if (l.individual) ind.get(l.name)!.add(res[l.individual].data as Float64Array);
-      }
-      let items = 1;
-      for (const o of ag.outputs) {
-        const f = res[o.float], q = res[o.quantized];
-        items = f.shape.length ? f.shape[0] : 1;
-        outAcc.get(o.name)!.add(probeVector(f.data as Float32Array, q.data as Float32Array, items));
-        if (!outShape.has(o.name)) outShape.set(o.name, f.shape.slice());
-        if (f.shape.length === 2 && f.shape[1] > 1) {
-          let acc = topk.get(o.name);
-          if (!acc) topk.set(o.name, (acc = new TopKAccumulator(f.shape[1], keep)));
-          acc.add(f.data as Float32Array, q.data as Float32Array, items);
-        }
-      }
-      samples += items;
+      samples += await runStepsSliced(accumulate(res));
       options.onProgress?.(samples, total);
     }
     if (samples === 0) throw new NpuqError('INVALID_DATA', 'the data has no samples: analysis needs at least one');
@@ -105,37 +92,9 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   let floatMs: number | undefined;
   if (options.measureFloatPass) floatMs = await timeFloatPass(quantized, options);
 
-  const cosineOf = new Map<string, number>();
-  const layers: LayerAnalysis[] = ag.layers.map((l) => {
-    const c = cum.get(l.name)!;
-    const cm = c.metrics();
-    cosineOf.set(l.output, cm.cosine);
-    const before = l.inputs.map((t) => cosineOf.get(t)).filter((v): v is number => v !== undefined);
-    return {
-      name: l.name, op: l.op, output: l.output, shape: layerShape.get(l.output) ?? [], dtype: l.dtype, execution: l.execution, index: l.index, inputs: l.inputs,
-      individual: ind.get(l.name)?.metrics() ?? null,
-      cumulative: cm, float: c.float(), quantized: c.quantized(),
-      cumulative_drop: (before.length ? Math.min(...before) : 1) - cm.cosine,
-      flags: [],
-    };
-  });
-  const outliers = ag.layers.flatMap((l) => {
-    const ch = cum.get(l.name)!.channelAbsMax();
-    const row = ch && outlierRow(l.output, l.name, ch);
-    return row ? [row] : [];
-  });
-  const weights = weightStatistics(quantized.graph, quantized.plan);
+  const { layers, outliers, weights, outputs } = await runStepsSliced(summarize());
   const perChannel = quantized.perChannel;
   const suggestions = flagLayers(layers, outliers, weights, thresholds, quantized.profile, perChannel);
-  const outputs: OutputAnalysis[] = ag.outputs.map((o) => {
-    const m = outAcc.get(o.name)!.metrics();
-    const t = topk.get(o.name);
-    return {
-      name: o.name, shape: outShape.get(o.name) ?? [],
-      cosine: m.cosine, sqnr_db: m.sqnr_db, noise_signal_ratio: m.noise_signal_ratio, mse: m.mse, max_abs: m.max_abs,
-      ...(t ? { ...t.result(), top5: t.samples } : {}),
-    };
-  });
   return {
     schema: 'npuquant.analysis/1',
     model: modelName(model, quantized),
@@ -147,12 +106,79 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
     timing: { analysis_ms: analysisMs, ...(floatMs !== undefined ? { float_pass_ms: floatMs } : {}) },
     created: new Date().toISOString(),
   };
+
+  /** Adds one batch's probe sums and outputs to the accumulators (a step per layer); returns its sample count. */
+  function* accumulate(res: Record<string, Tensor>): Steps<number> {
+    for (const l of ag.layers) {
+      cum.get(l.name)!.add(res[l.cumulative].data as Float64Array);
+      if (l.individual) ind.get(l.name)!.add(res[l.individual].data as Float64Array);
+      yield;
+    }
+    let items = 1;
+    for (const o of ag.outputs) {
+      const f = res[o.float], q = res[o.quantized];
+      items = f.shape.length ? f.shape[0] : 1;
+      outAcc.get(o.name)!.add(probeVector(f.data as Float32Array, q.data as Float32Array, items));
+      if (!outShape.has(o.name)) outShape.set(o.name, f.shape.slice());
+      if (f.shape.length === 2 && f.shape[1] > 1) {
+        let acc = topk.get(o.name);
+        if (!acc) topk.set(o.name, (acc = new TopKAccumulator(f.shape[1], keep)));
+        acc.add(f.data as Float32Array, q.data as Float32Array, items);
+      }
+      yield;
+    }
+    return items;
+  }
+
+  /** The per-layer, weight and output tables from the accumulators (a step per layer). */
+  function* summarize(): Steps<{ layers: LayerAnalysis[]; outliers: Analysis['outliers']; weights: Analysis['weights']; outputs: OutputAnalysis[] }> {
+    const cosineOf = new Map<string, number>();
+    const layers: LayerAnalysis[] = [];
+    for (const l of ag.layers) {
+      yield;
+      layers.push(layerRow(l));
+    }
+    const outliers: Analysis['outliers'] = [];
+    for (const l of ag.layers) {
+      yield;
+      const ch = cum.get(l.name)!.channelAbsMax();
+      const row = ch && outlierRow(l.output, l.name, ch);
+      if (row) outliers.push(row);
+    }
+    const weights = yield* weightStatisticsSteps(quantized.graph, quantized.plan);
+    const outputs: OutputAnalysis[] = [];
+    for (const o of ag.outputs) {
+      yield;
+      const m = outAcc.get(o.name)!.metrics();
+      const t = topk.get(o.name);
+      outputs.push({
+        name: o.name, shape: outShape.get(o.name) ?? [],
+        cosine: m.cosine, sqnr_db: m.sqnr_db, noise_signal_ratio: m.noise_signal_ratio, mse: m.mse, max_abs: m.max_abs,
+        ...(t ? { ...t.result(), top5: t.samples } : {}),
+      });
+    }
+    return { layers, outliers, weights, outputs };
+
+    function layerRow(l: AnalysisGraph['layers'][number]): LayerAnalysis {
+      const c = cum.get(l.name)!;
+      const cm = c.metrics();
+      cosineOf.set(l.output, cm.cosine);
+      const before = l.inputs.map((t) => cosineOf.get(t)).filter((v): v is number => v !== undefined);
+      return {
+        name: l.name, op: l.op, output: l.output, shape: layerShape.get(l.output) ?? [], dtype: l.dtype, execution: l.execution, index: l.index, inputs: l.inputs,
+        individual: ind.get(l.name)?.metrics() ?? null,
+        cumulative: cm, float: c.float(), quantized: c.quantized(),
+        cumulative_drop: (before.length ? Math.min(...before) : 1) - cm.cosine,
+        flags: [],
+      };
+    }
+  }
 }
 
 /** Shapes of the float graph's tensors for the first batch (shape inference in TS, no run). */
-function shapesOf(qm: QuantizedModel, feeds: Record<string, Tensor>, into: Map<string, number[]>): void {
+async function shapesOf(qm: QuantizedModel, feeds: Record<string, Tensor>, into: Map<string, number[]>): Promise<void> {
   try {
-    const types = inferGraph(qm.graph, { inputShapes: new Map(Object.entries(feeds).map(([k, t]) => [k, t.shape.slice()])) }).types;
+    const types = (await runStepsSliced(inferGraphSteps(qm.graph, { inputShapes: new Map(Object.entries(feeds).map(([k, t]) => [k, t.shape.slice()])) }))).types;
     for (const [name, t] of types) if (t.shape && t.shape.every((d) => typeof d === 'number')) into.set(name, t.shape.slice() as number[]);
   } catch {
     // Shapes are only informative in the report; the engine run reports real shape errors.

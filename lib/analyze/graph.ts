@@ -18,10 +18,11 @@
  */
 import { NpuqError } from '../errors';
 import { Graph, Node, type Attribute } from '../ir/graph';
-import { inferGraph } from '../ir/infer';
+import { inferGraphSteps } from '../ir/infer';
+import { runSteps, type Steps } from '../ir/steps';
 import { ERROR_STATS_HEADER, NPUQ_DOMAIN } from '../ir/ops/npuq';
 import { Tensor } from '../ir/tensor';
-import { buildEmulationGraph, intName } from '../quantize/emulate';
+import { buildEmulationGraphSteps, intName } from '../quantize/emulate';
 import type { QuantizedModel } from '../quantize/quantized-model';
 import type { TensorQuant } from '../quantize/plan/types';
 
@@ -69,6 +70,15 @@ function gridRange(q: TensorQuant): { lo: number; hi: number } {
 
 /** Builds the analysis graph of a quantized model. `bins`: histogram bins of the probes (default 32). */
 export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number } = {}): AnalysisGraph {
+  return runSteps(buildAnalysisGraphSteps(qm, options));
+}
+
+/**
+ * {@link buildAnalysisGraph} as steps (about one per float node), for callers that run it in time
+ * slices (`runStepsSliced`, lib/ir/steps.ts; analyze() does, after `qm.emulationSliced()`); gives
+ * the same graph.
+ */
+export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: number } = {}): Steps<AnalysisGraph> {
   const bins = options.bins ?? 32;
   const src = qm.graph;
   const { plan, profile } = qm;
@@ -84,7 +94,7 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
   // Static shapes of the float tensors (for the channel count of the outlier table).
   let types: Map<string, { dtype?: string; shape?: readonly (number | string | undefined)[] }> = new Map();
   try {
-    types = inferGraph(src).types as typeof types;
+    types = (yield* inferGraphSteps(src)).types as typeof types;
   } catch {
     // Shapes unknown before a run (symbolic dims that matter): no per-channel statistics.
   }
@@ -96,12 +106,13 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
   const nodeOf = new Map(src.nodes.map((n) => [n.name, n]));
 
   // 1. The float model.
-  src.nodes.forEach((n, i) => {
+  for (const [i, n] of src.nodes.entries()) {
     const c = new Node(floatName(n.name), n.opType, n.inputs.map(fl), n.outputs.map(fl), n.domain);
     for (const [k, a] of n.attrs) c.attrs.set(k, a);
     all.push({ node: c, rank: i, group: 0 });
     for (const o of c.outputs) if (o) rankOf.set(o, i);
-  });
+  }
+  yield;
 
   // 2. The quantized model (cumulative).
   for (const n of emu.graph.nodes) {
@@ -110,6 +121,7 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     all.push({ node: n, rank, group: 1 });
     for (const o of n.outputs) if (o) rankOf.set(o, rank);
   }
+  yield;
 
   const layers: ProbedLayer[] = [];
   // Input quantizations shared between the layers' individual copies (see individual()).
@@ -134,21 +146,22 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     return out;
   };
 
-  src.nodes.forEach((node, index) => {
+  for (const [index, node] of src.nodes.entries()) {
+    yield;
     const nq = plan.nodes.get(node.name);
-    if (!nq || nq.fusedInto !== undefined || !node.outputs[0]) return;
+    if (!nq || nq.fusedInto !== undefined || !node.outputs[0]) continue;
     const output = nq.activation ? nodeOf.get(nq.activation.node)!.outputs[0] : node.outputs[0];
     // Only float values are compared: a Shape or an ArgMax output (integers in both models) has no error.
     const dtype = types.get(output)?.dtype;
-    if (dtype !== undefined && dtype !== 'float32') return;
+    if (dtype !== undefined && dtype !== 'float32') continue;
     const home = plan.tensors.get(output);
-    if (home === undefined && nq.execution !== 'keep_float' && !EXEC_FLOAT.has(nq.execution)) return;
+    if (home === undefined && nq.execution !== 'keep_float' && !EXEC_FLOAT.has(nq.execution)) continue;
     // The quantized value of the output: the emulation's float view, or its integers, which the probe
     // reads through the scale and zero point itself (no dequantized copy).
     let cum: TestSide = output;
     let cumRank = rankOf.get(output) ?? index;
     if (!emu.floatNames.has(output)) {
-      if (!home || !emu.intNames.has(output)) return; // not computed in the emulation (e.g. an unused output)
+      if (!home || !emu.intNames.has(output)) continue; // not computed in the emulation (e.g. an unused output)
       if (!PROBE_INTS.has(home.dtype)) throw new NpuqError('UNSUPPORTED', `cannot compare ${output}: its quantized type ${home.dtype} is not an 8/16-bit integer`);
       cum = { int: intName(output), scale: Math.fround(home.scale[0]), zeroPoint: home.zeroPoint[0] };
       cumRank = rankOf.get(intName(output)) ?? index;
@@ -169,12 +182,12 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
       cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
       channels, range,
     };
-    if (nq.execution !== 'keep_float') layer.individual = individual(node, nq.activation?.node, output, index, range);
+    if (nq.execution !== 'keep_float') layer.individual = yield* individual(node, nq.activation?.node, output, index, range);
     layers.push(layer);
-  });
+  }
 
   /** The layer alone, fed with quantized float inputs; returns its probe's output name. */
-  function individual(node: Node, activation: string | undefined, output: string, rank: number, range?: { lo: number; hi: number }): string {
+  function* individual(node: Node, activation: string | undefined, output: string, rank: number, range?: { lo: number; hi: number }): Steps<string> {
     const mini = new Graph();
     mini.opsets = new Map(src.opsets);
     const nodes = [node, ...(activation ? [nodeOf.get(activation)!] : [])];
@@ -190,7 +203,7 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
     mini.outputs = [{ name: output, dtype: 'float32', shape: undefined }];
     let e;
     try {
-      e = buildEmulationGraph(mini, plan, profile);
+      e = yield* buildEmulationGraphSteps(mini, plan, profile);
     } catch (err) {
       throw new NpuqError('UNSUPPORTED', `cannot build the individual (float-input) emulation of ${node.describe()}: ${(err as Error).message}`, { cause: err });
     }
@@ -240,8 +253,10 @@ export function buildAnalysisGraph(qm: QuantizedModel, options: { bins?: number 
   }
 
   const outputs = src.outputs.map((o) => ({ name: o.name, float: fl(o.name), quantized: o.name }));
+  yield;
   all.sort((a, b) => a.rank - b.rank || a.group - b.group);
   g.nodes = all.map((r) => r.node);
+  yield;
   g.sortTopologically();
   g.outputs = [
     ...layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]).map((name) => ({ name, dtype: 'float64' as const, shape: undefined })),

@@ -4,6 +4,7 @@
  * levels), and Pulsar2's outlier table of activations (channels far below the tensor's max).
  */
 import type { Graph } from '../ir/graph';
+import { runSteps, type Steps } from '../ir/steps';
 import type { QuantPlan } from '../quantize/plan/types';
 import type { OutlierRow, WeightStats } from './types';
 
@@ -22,8 +23,14 @@ function channelAxis(opType: string, transB: number): number {
 
 /** Per-output-channel statistics of every Conv/Gemm/MatMul constant weight of `graph`. */
 export function weightStatistics(graph: Graph, plan: QuantPlan): WeightStats[] {
+  return runSteps(weightStatisticsSteps(graph, plan));
+}
+
+/** {@link weightStatistics} as steps (one per node), for time slices (lib/ir/steps.ts). */
+export function* weightStatisticsSteps(graph: Graph, plan: QuantPlan): Steps<WeightStats[]> {
   const out: WeightStats[] = [];
   for (const node of graph.nodes) {
+    yield;
     if (!['Conv', 'Gemm', 'MatMul'].includes(node.opType)) continue;
     const wName = node.inputs[1];
     const w = wName ? graph.initializers.get(wName) : undefined;

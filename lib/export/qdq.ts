@@ -11,7 +11,10 @@
  *   output's parameters, which is exactly the folded clamp, and lets onnxruntime fuse the producer.
  * - Weights: int8/int16 initializer `<name>_quantized` + DQ (per-channel `axis` when per channel);
  *   biases: int32 `<name>_quantized` with scale `s_in * s_w` + DQ.
- * Opset is raised to 13 when lower (per-axis DequantizeLinear). 16-bit activations need opset 21 and
+ * - A constant operand of an integer Add/Sub/Mul: `<name>_quantized` + DQ with the quantization the
+ *   emulation gives it, so onnxruntime fuses QLinearAdd/QLinearMul instead of adding in float.
+ * Opset is raised to 13 when lower (per-axis DequantizeLinear), every float operator rewritten to its
+ * opset-13 form (lib/export/opset-upgrade.ts). 16-bit activations need opset 21 and
  * are written in the com.microsoft domain's Q/DQ (which onnxruntime supports) instead.
  */
 import { NpuqError } from '../errors';
@@ -19,6 +22,9 @@ import { Graph, Model, Node } from '../ir/graph';
 import { Tensor, type DType } from '../ir/tensor';
 import type { QuantizedModel } from '../quantize/quantized-model';
 import type { TensorQuant } from '../quantize/plan/types';
+import { constOperandQuant } from '../quantize/emulate';
+import type { QuantDType } from '../quantize/params';
+import { upgradeOpset } from './opset-upgrade';
 
 const ARRAYS: Record<string, (v: number[]) => Tensor['data']> = {
   int8: (v) => Int8Array.from(v), uint8: (v) => Uint8Array.from(v), int16: (v) => Int16Array.from(v),
@@ -33,11 +39,10 @@ function intTensor(dtype: string, shape: number[], v: number[]): Tensor {
 
 /** The QDQ model of a quantized model. */
 export function toQdqModel(qm: QuantizedModel): Model {
-  const src = qm.graph;
+  const src = upgradeOpset(qm.graph, 13);
   const plan = qm.plan;
   const g = new Graph();
   g.opsets = new Map(src.opsets);
-  if (g.opset < 13) g.opsets.set('', 13);
   g.inputs = src.inputs.map((i) => ({ ...i }));
   g.outputs = src.outputs.map((o) => ({ ...o }));
   const byName = new Map(src.nodes.map((n) => [n.name, n]));
@@ -81,9 +86,25 @@ export function toQdqModel(qm: QuantizedModel): Model {
     if (q) rename.set(i.name, qdq(i.name, q));
   }
   const replaced = new Set<string>();
+  const constOperands = new Map<string, string>();  // `<initializer>|<dtype>` -> its DQ output
+  const FLOAT_EXECUTIONS = ['keep_float', 'float', 'float16', 'bfloat16', 'lut'];
   for (const node of src.nodes) {
     const nq = plan.nodes.get(node.name);
     const inputs = node.inputs.map((t) => (t ? read(t) : t));
+    if (nq && !FLOAT_EXECUTIONS.includes(nq.execution) && nq.fusedInto === undefined && ['Add', 'Sub', 'Mul'].includes(node.opType)) {
+      node.inputs.forEach((t, i) => {
+        const c = t ? src.initializers.get(t) : undefined;
+        if (!c) return;
+        const key = `${t}|${nq.precision}`;
+        if (!constOperands.has(key)) {
+          const { quant, values } = constOperandQuant(qm.profile, c, nq.precision as QuantDType);
+          // (A second precision of the same constant gets its own names.)
+          const seen = [...constOperands.keys()].some((k) => k.startsWith(`${t}|`));
+          constOperands.set(key, constQdq(seen ? `${t}_${nq.precision}` : t, quant, c.shape.slice(), values));
+        }
+        inputs[i] = constOperands.get(key)!;
+      });
+    }
     let biasAdd: string | undefined;
     if (nq?.weight) {
       const w = nq.weight;
@@ -146,7 +167,9 @@ export function toQdqModel(qm: QuantizedModel): Model {
     if (q) q.inputs[0] = `${o.name}_float`;
     for (const n of g.nodes) if (n !== dq && n !== q) n.inputs = n.inputs.map((x) => (x === o.name ? `${o.name}_float` : x));
   }
-  for (const [k, t] of src.initializers) if (!replaced.has(k)) g.initializers.set(k, t);
+  // Float initializers still read (a constant operand quantized above may have no float reader left).
+  const read2 = new Set(g.nodes.flatMap((n) => n.inputs));
+  for (const [k, t] of src.initializers) if (!replaced.has(k) && read2.has(k)) g.initializers.set(k, t);
   g.sortTopologically();
   const m = new Model(g);
   m.irVersion = Math.max(qm.model.irVersion ?? 7, 7);

@@ -20,9 +20,10 @@
 import type { Graph, Node } from '../ir/graph';
 import { Tensor } from '../ir/tensor';
 import { readWindow } from '../ir/ops/window';
+import { runSteps, type Steps } from '../ir/steps';
 import { matchHardSwish } from './hardswish';
 import { result, type Pass, type PassContext, type PassResult } from './pass';
-import { NameGen, constF32, outChannelOf, outputSet, perChannel, removeDead, tryInfer } from './util';
+import { NameGen, constF32, outChannelOf, outputSet, perChannel, removeDead, tryInferSteps } from './util';
 
 /** y = a * x + b per channel. */
 interface Affine {
@@ -114,21 +115,30 @@ function outputChannels(conv: Node, w: Tensor): { M: number; chan: (i: number) =
  * a graph output.
  */
 export function foldConvAdd(graph: Graph): PassResult {
+  return runSteps(foldConvAddSteps(graph));
+}
+
+/** {@link foldConvAdd} as steps (one per fold), for time slices (lib/ir/steps.ts); same result. */
+export function* foldConvAddSteps(graph: Graph): Steps<PassResult> {
   const changes: string[] = [];
   const names = new NameGen(graph);
-  for (;;) {
-    const consumers = graph.consumers();
-    const outputs = outputSet(graph);
-    let folded: Node | undefined;
-    for (const conv of graph.nodes) {
+  // One scan: a fold only changes its Conv (which may fold again: conv -> mul -> add) and removes the
+  // folded node, whose readers are unchanged, so no other Conv's candidate changes and the consumers
+  // of every Conv output stay valid. Same folds, in the same order, as rescanning after each one.
+  const consumers = graph.consumers();
+  const outputs = outputSet(graph);
+  const folded = new Set<Node>();
+  for (const conv of graph.nodes) {
+    if (folded.has(conv)) continue;
+    for (;;) {
       const p = convParams(graph, conv, true);
-      if (!p || outputs.has(conv.outputs[0])) continue;
-      const readers = consumers.get(conv.outputs[0]) ?? [];
+      if (!p || outputs.has(conv.outputs[0])) break;
+      const readers = (consumers.get(conv.outputs[0]) ?? []).filter((r) => !folded.has(r));
       const oc = outputChannels(conv, p.w);
-      if (readers.length !== 1 || !oc) continue;
+      if (readers.length !== 1 || !oc) break;
       const next = readers[0];
       const f = affineOf(graph, next, conv.outputs[0], p.w.shape.length, oc.M);
-      if (!f) continue;
+      if (!f) break;
       let nw: Float32Array | undefined;
       if (!f.a.every((v) => v === 1)) {
         const wd = p.w.data as Float32Array;
@@ -139,13 +149,12 @@ export function foldConvAdd(graph: Graph): PassResult {
       setConv(graph, names, conv, next.outputs[0], p.w, nw, bias);
       graph.valueInfo.delete(conv.outputs[0]);
       conv.outputs[0] = next.outputs[0];
-      folded = next;
+      folded.add(next);
       changes.push(`folded ${next.describe()} into ${conv.describe()}`);
-      break;
+      yield;
     }
-    if (!folded) break;
-    graph.nodes = graph.nodes.filter((n) => n !== folded);
   }
+  if (folded.size) graph.nodes = graph.nodes.filter((n) => !folded.has(n));
   if (changes.length) removeDead(graph);
   return result(changes);
 }
@@ -156,12 +165,17 @@ export function foldConvAdd(graph: Graph): PassResult {
  * pad nothing (see the file comment).
  */
 export function foldConvInputAffine(graph: Graph, ctx: PassContext = {}): PassResult {
+  return runSteps(foldConvInputAffineSteps(graph, ctx));
+}
+
+/** {@link foldConvInputAffine} as steps (a node of each scan, a fold), for time slices; same result. */
+export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): Steps<PassResult> {
   const changes: string[] = [];
   const notes: string[] = [];
   const names = new NameGen(graph);
   const noted = new Set<Node>();
   // Folding changes no value's shape, so one inference serves every round.
-  const { types, note } = tryInfer(graph, ctx);
+  const { types, note } = yield* tryInferSteps(graph, ctx);
   if (!types) return result([], [note]);
   // The last Div/Mul of an exported HardSwish stays, so the pattern remains recognizable.
   const hardSwish = new Set(matchHardSwish(graph).map((m) => m.nodes[m.nodes.length - 1]));
@@ -170,6 +184,7 @@ export function foldConvInputAffine(graph: Graph, ctx: PassContext = {}): PassRe
     const outputs = outputSet(graph);
     let folded: Node | undefined;
     for (const e of graph.nodes) {
+      yield;
       const y = e.outputs[0];
       const readers = consumers.get(y) ?? [];
       if (!['Mul', 'Add', 'Sub', 'Div'].includes(e.opType) || outputs.has(y) || readers.length === 0 || hardSwish.has(e)) continue;
@@ -226,10 +241,12 @@ export const FOLD_AFTER_CONV: Pass = {
   name: 'fold-mul-add-after-conv',
   description: 'fold constant per-channel Mul/Add/Sub/Div after a Conv or ConvTranspose into its weights and bias (conv -> mul -> add/sub)',
   run: (graph) => foldConvAdd(graph),
+  steps: (graph) => foldConvAddSteps(graph),
 };
 
 export const FOLD_BEFORE_CONV: Pass = {
   name: 'fold-mul-add-before-conv',
   description: 'fold constant per-channel Mul/Add/Sub/Div before Convs into their weights and bias (add/sub -> mul -> conv, mul -> add/sub -> conv); offsets only into unpadded Convs',
   run: foldConvInputAffine,
+  steps: foldConvInputAffineSteps,
 };

@@ -4,6 +4,7 @@
  * settings and run to a fixed point.
  */
 import type { Graph } from '../ir/graph';
+import type { Steps } from '../ir/steps';
 
 /** Settings shared by every pass of a pipeline. */
 export interface PassContext {
@@ -39,6 +40,11 @@ export interface Pass {
   /** One line: what the pass does. */
   description: string;
   run(graph: Graph, ctx: PassContext): PassResult;
+  /**
+   * Optional: `run` as steps (lib/ir/steps.ts) with the same result, for pipelines run in time slices
+   * (quantize()); passes without it run in one step.
+   */
+  steps?(graph: Graph, ctx: PassContext): Steps<PassResult>;
 }
 
 /** A PassResult from a list of change lines (plus notes that are not changes). */

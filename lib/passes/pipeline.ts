@@ -5,6 +5,7 @@
  */
 import { NpuqError } from '../errors';
 import type { Graph } from '../ir/graph';
+import { runSteps, type Steps } from '../ir/steps';
 import { CONSTANT_FOLD, DEAD_CODE, REMOVE_IDENTITY } from './cleanup';
 import { FOLD_CHANNEL_SWAP } from './channel-swap';
 import { CONV_STRIDE_TO_SLICE } from './conv-stride';
@@ -82,6 +83,14 @@ function applyInputShapes(graph: Graph, shapes: Map<string, number[]>): void {
  * Throws INVALID_ARGUMENT for an unknown pass name (naming the closest one) before touching the graph.
  */
 export function runPasses(graph: Graph, passes: readonly (string | Pass)[] = DEFAULT_PIPELINE, options: RunPassesOptions = {}): PipelineResult {
+  return runSteps(runPassesSteps(graph, passes, options));
+}
+
+/**
+ * {@link runPasses} as steps (one per pass run), for callers that run it in time slices
+ * (`runStepsSliced`, lib/ir/steps.ts); same result. Argument errors are thrown by the first step.
+ */
+export function* runPassesSteps(graph: Graph, passes: readonly (string | Pass)[] = DEFAULT_PIPELINE, options: RunPassesOptions = {}): Steps<PipelineResult> {
   if (!Array.isArray(passes)) throw new TypeError(`Expected an array of pass names or passes but received ${typeof passes}`);
   const list = passes.map((p) => (typeof p === 'string' ? getPass(p) : p));
   for (const p of list) {
@@ -95,13 +104,14 @@ export function runPasses(graph: Graph, passes: readonly (string | Pass)[] = DEF
   for (;;) {
     rounds++;
     let changed = 0;
-    list.forEach((p, i) => {
-      const r = p.run(graph, options);
+    for (const [i, p] of list.entries()) {
+      yield;
+      const r = p.steps ? yield* p.steps(graph, options) : p.run(graph, options);
       if (r.changed > 0) graph.sortTopologically();
       totals[i].changed += r.changed;
       for (const d of r.details) if (r.changed > 0 || !totals[i].details.includes(d)) totals[i].details.push(d);
       changed += r.changed;
-    });
+    }
     if (changed === 0 || rounds >= maxRounds) break;
   }
   return { changed: totals.reduce((a, t) => a + t.changed, 0), rounds, passes: totals };

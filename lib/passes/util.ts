@@ -5,7 +5,8 @@
  */
 import { NpuqError } from '../errors';
 import type { Graph, Node } from '../ir/graph';
-import { inferGraph, type InferResult } from '../ir/infer';
+import { inferGraph, inferGraphSteps, type InferResult } from '../ir/infer';
+import { runSteps, type Steps } from '../ir/steps';
 import { Tensor } from '../ir/tensor';
 import { editDistance } from '../quantize/suggest';
 import type { PassContext } from './pass';
@@ -42,8 +43,13 @@ export function inferTypes(graph: Graph, ctx: PassContext): InferResult {
  * unsupported operator), a note saying why for the pass's details.
  */
 export function tryInfer(graph: Graph, ctx: PassContext): { types: InferResult['types']; note?: undefined } | { types?: undefined; note: string } {
+  return runSteps(tryInferSteps(graph, ctx));
+}
+
+/** {@link tryInfer} as steps (one per node), for time slices (lib/ir/steps.ts). */
+export function* tryInferSteps(graph: Graph, ctx: PassContext): Steps<{ types: InferResult['types']; note?: undefined } | { types?: undefined; note: string }> {
   try {
-    return { types: inferTypes(graph, ctx).types };
+    return { types: (yield* inferGraphSteps(graph, { inputShapes: ctx.inputShapes, foldLimit: ctx.foldLimit })).types };
   } catch (e) {
     if (e instanceof NpuqError) return { note: `skipped: shapes could not be inferred (${e.message})` };
     throw e;

@@ -12,6 +12,7 @@
 import { NpuqError } from '../errors';
 import { Graph, Node, type Attribute } from '../ir/graph';
 import { NPUQ_DOMAIN } from '../ir/ops/npuq';
+import { runSteps, type Steps } from '../ir/steps';
 import { halfToNumber, numberToHalf } from '../ir/ops/numeric';
 import { Tensor, type DType } from '../ir/tensor';
 import type { ChipProfile } from './profile';
@@ -98,8 +99,27 @@ export interface EmulationGraph {
   floatNames: ReadonlySet<string>;
 }
 
+/**
+ * The quantization of a constant operand of an integer Add/Sub/Mul: an activation quantization of
+ * its range (0 included) at the node's precision, and its integers. The QDQ export writes the same.
+ */
+export function constOperandQuant(profile: ChipProfile, c: Tensor, dtype: QuantDType): { quant: TensorQuant; values: number[] } {
+  const vals = c.toNumbers();
+  const q = activationQuant(profile, { min: Math.min(0, ...vals), max: Math.max(0, ...vals) }, dtype);
+  const values = vals.map((v) => Math.min(q.qmax, Math.max(q.qmin, roundMode(Math.fround(v / q.scale[0]), profile.rounding.input) + q.zeroPoint[0])));
+  return { quant: q, values };
+}
+
 /** Builds the emulation graph of `plan` over the float graph it was planned on. */
 export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipProfile): EmulationGraph {
+  return runSteps(buildEmulationGraphSteps(src, plan, profile));
+}
+
+/**
+ * {@link buildEmulationGraph} as steps (one per node of `src`), for callers that run it in time
+ * slices (`runStepsSliced`, lib/ir/steps.ts); gives the same graph.
+ */
+export function* buildEmulationGraphSteps(src: Graph, plan: QuantPlan, profile: ChipProfile): Steps<EmulationGraph> {
   const g = new Graph();
   g.opsets = new Map(src.opsets);
   g.opsets.set(NPUQ_DOMAIN, 1);
@@ -208,6 +228,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
   };
 
   for (const node of src.nodes) {
+    yield;
     const nq = plan.nodes.get(node.name);
     if (!nq) throw new NpuqError('INVALID_ARGUMENT', `the plan has no entry for ${node.describe()}`);
     if (nq.fusedInto !== undefined) continue;
@@ -299,9 +320,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
           return [getInt(t, q), q];
         }
         const c = src.initializers.get(t)!;
-        const vals = c.toNumbers();
-        const q = activationQuant(profile, { min: Math.min(0, ...vals), max: Math.max(0, ...vals) }, p);
-        const qv = vals.map((v) => Math.min(q.qmax, Math.max(q.qmin, roundMode(Math.fround(v / q.scale[0]), profile.rounding.input) + q.zeroPoint[0])));
+        const { quant: q, values: qv } = constOperandQuant(profile, c, p);
         return [init(`${node.name}::c${k}`, intTensor(q.dtype, c.shape.slice(), qv)), q];
       };
       const [a, qa] = operand(node.inputs[0], 0);
@@ -310,6 +329,17 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
       if (!attrs) throw new NpuqError('UNSUPPORTED', `${node.describe()}: eltwise style ${profile.eltwise.style} is not emulated`);
       const clamp = nq.activation ? fusedClampRange({ dtype: outQ.dtype, scale: outQ.scale[0], zeroPoint: outQ.zeroPoint[0], qmin: outQ.qmin, qmax: outQ.qmax }, nq.activation, profile.rounding.input) : undefined;
       emit(node.name, 'QBinary', [a, b], [intName(outName)], { ...quantAttrs(outQ, clamp), ...attrs }, NPUQ_DOMAIN);
+      markInt(outName);
+      continue;
+    }
+    if (op === 'Softmax') {
+      // onnxruntime's QLinearSoftmax (native/engine/ops/qsoftmax.cc): exponentials from a 256-entry
+      // table of the input scale, a float row sum, and floor(1 / output scale).
+      const outQ = home(outName), inQ = inView(node.inputs[0]);
+      emit(node.name, 'QSoftmax', [getInt(node.inputs[0], inQ)], [intName(outName)], {
+        x_scale: { kind: 'float', value: inQ.scale[0] }, y_scale: { kind: 'float', value: outQ.scale[0] }, y_zp: int(outQ.zeroPoint[0]),
+        axis: int(node.attrInt('axis', src.opset < 13 ? 1 : -1)), legacy: int(src.opset < 13 ? 1 : 0), out_dtype: str(outQ.dtype),
+      }, NPUQ_DOMAIN);
       markInt(outName);
       continue;
     }
@@ -354,6 +384,7 @@ export function buildEmulationGraph(src: Graph, plan: QuantPlan, profile: ChipPr
     throw new NpuqError('UNSUPPORTED', `${node.describe()}: no integer emulation for ${op}`);
   }
   for (const o of src.outputs) getFloat(o.name);
+  yield;
   g.sortTopologically();
   const intNames = new Map<string, string>();
   for (const t of plan.tensors.keys()) if (intAvail.has(t)) intNames.set(t, intName(t));

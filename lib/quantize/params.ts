@@ -201,6 +201,8 @@ export function symmetricRanges(absmax: readonly number[]): FloatRange[] {
 export interface RequantContext {
   inputScale: number;
   outputScale: number;
+  /** |bias| per output channel (or one value), when the op has a constant bias. Used by fits that bound the int32 bias (`multiplier`). */
+  biasAbsmax?: readonly number[];
 }
 
 /**
@@ -226,11 +228,13 @@ export function weightParams(p: ChipProfile, opType: string, ranges: readonly Fl
     bad(`Profile ${p.name} fits ${opType} weights to the requant (${w.fitToRequant}): pass inputScale and outputScale`);
   }
   const full = integerRange(w.dtype);
-  return merged.map((r) => {
+  const b = ctx.biasAbsmax;
+  return merged.map((r, c) => {
     const absmax = Math.max(Math.abs(r.min), Math.abs(r.max));
+    const biasAbsmax = !b || b.length === 0 ? 0 : perChannel && b.length === merged.length ? b[c] : Math.max(...b);
     const f = w.fitToRequant === 'shift'
       ? fitShiftWeightScale(absmax, ctx.inputScale, ctx.outputScale, dtypeBits(w.dtype))
-      : fitMultiplierWeightScale(absmax, ctx.inputScale, ctx.outputScale);
+      : fitMultiplierWeightScale(absmax, ctx.inputScale, ctx.outputScale, biasAbsmax);
     if (f === null) bad(`Weights of ${opType} cannot be fitted to a right shift (TPU-MLIR lowers this layer to float)`);
     const fit: NonNullable<QuantParams['fit']> = { weightFactor: f.weightFactor, rshift: f.rshift };
     if ('multiplier' in f && typeof f.multiplier === 'number') fit.multiplier = f.multiplier;

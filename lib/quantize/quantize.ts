@@ -16,7 +16,8 @@ import { Model } from '../ir/graph';
 import type { Tensor } from '../ir/tensor';
 import { loadModel, saveModel } from '../io/onnx';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
-import { DEFAULT_PIPELINE, getPass, runPasses } from '../passes/pipeline';
+import { DEFAULT_PIPELINE, getPass, runPassesSteps } from '../passes/pipeline';
+import { runSteps, runStepsSliced, type Steps } from '../ir/steps';
 import { Session } from '../runtime/session';
 import { toQdqModel } from '../export/qdq';
 import { calibrateModelRanges, type AutoRangeOptions } from './auto-ranges';
@@ -24,7 +25,7 @@ import { applyFloatPtq, applyPlanPtq, type PtqOptions } from '../ptq/apply';
 import { restoreSavedIntegers, weightBitsOf } from '../ptq/replay';
 import { parseQuantParams } from './params-json';
 import { decideExecutions } from './plan/executions';
-import { planQuantization, withGranularity, type PlanOptions } from './plan/planner';
+import { planQuantization, planQuantizationSteps, withGranularity, type PlanOptions } from './plan/planner';
 import type { QuantOverrides } from './plan/types';
 import type { ChipProfile, Precision } from './profile';
 import { QuantizedModel } from './quantized-model';
@@ -87,9 +88,15 @@ export function optimizePasses(optimize: OptimizeSetting = 'default'): string[] 
  * of this graph, and saveQuantized writes it as model.float.onnx.
  */
 export function optimizedForQuantization(model: Model, optimize: OptimizeSetting = 'default'): Model {
-  const passes = optimizePasses(optimize);
+  return runSteps(optimizedForQuantizationSteps(model, optimizePasses(optimize)));
+}
+
+/** optimizedForQuantization as steps (one per pass run), for quantize()'s time slices. */
+function* optimizedForQuantizationSteps(model: Model, passes: string[]): Steps<Model> {
   const g = model.graph.clone();
-  if (passes.length) runPasses(g, passes);
+  yield;
+  if (passes.length) yield* runPassesSteps(g, passes);
+  yield;
   foldBatchNorm(g);
   const m = new Model(g);
   m.irVersion = model.irVersion;
@@ -133,7 +140,8 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
   const profile = resolveProfile(options.target);
   if (options.data === undefined) throw new TypeError('Expected calibration data for options.data but received undefined');
   const float = typeof model === 'string' ? await loadModel(model) : model;
-  const m = optimizedForQuantization(float, options.optimize);
+  // Graph passes and planning run in time slices: the event loop keeps turning (lib/ir/steps.ts).
+  const m = await runStepsSliced(optimizedForQuantizationSteps(float, optimizePasses(options.optimize)));
   // CLE and SmoothQuant rewrite the float graph before calibration (lib/ptq).
   const ptq = await applyFloatPtq(m, options);
   if (ptq.data !== options.data) options = { ...options, data: ptq.data };
@@ -149,7 +157,7 @@ export async function quantize(model: Model | string, options: QuantizeOptions):
     ...options, perTensor: { ...perTensor, ...options.perTensorMethod }, model: m, profile,
     plan: (r) => planQuantization(m.graph, profile, r, planOptions),
   });
-  const plan = planQuantization(m.graph, profile, ranges, planOptions);
+  const plan = await runStepsSliced(planQuantizationSteps(m.graph, profile, ranges, planOptions));
   // AdaRound and bias correction change the plan's integers (lib/ptq).
   await applyPlanPtq(m, profile, plan, ptq, options);
   return new QuantizedModel(m, profile, plan, { threads: options.threads }, { calibration: { method }, planOptions, optimize: optimizePasses(options.optimize) });

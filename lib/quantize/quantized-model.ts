@@ -6,7 +6,8 @@
 import { Model, type Graph } from '../ir/graph';
 import { Tensor } from '../ir/tensor';
 import { Session, type SessionOptions } from '../runtime/session';
-import { buildEmulationGraph, type EmulationGraph } from './emulate';
+import { runStepsSliced } from '../ir/steps';
+import { buildEmulationGraph, buildEmulationGraphSteps, type EmulationGraph } from './emulate';
 import type { ChipProfile } from './profile';
 import type { PlanOptions } from './plan/planner';
 import type { QuantPlan } from './plan/types';
@@ -68,6 +69,15 @@ export class QuantizedModel {
     return this.emu;
   }
 
+  /**
+   * The emulation graph, built in time slices on first use (lib/ir/steps.ts) so the event loop keeps
+   * turning; the same graph as `emulation`.
+   */
+  async emulationSliced(): Promise<EmulationGraph> {
+    this.emu ??= await runStepsSliced(buildEmulationGraphSteps(this.model.graph, this.plan, this.profile));
+    return this.emu;
+  }
+
   /** The emulation graph as a model (for inspection; it uses npuquant-domain ops). */
   emulationModel(): Model {
     const m = new Model(this.emulation.graph);
@@ -80,6 +90,7 @@ export class QuantizedModel {
    * `integer` is set; names are the float model's tensor names.
    */
   async run(feeds: Feeds, options: QuantizedRunOptions = {}): Promise<Record<string, Tensor>> {
+    if (!this.qSession) await this.emulationSliced();  // built in time slices, not in one stretch
     this.qSession ??= Session.create(this.emulationModel(), { ...this.sessionOptions, fuse: false });
     const s = await this.qSession;
     const names = options.outputs ?? this.graph.outputs.map((o) => o.name);

@@ -112,11 +112,16 @@ export function fitShiftWeightScale(absmax: number, inputScale: number, outputSc
  * weights `q = round_half_even(w * float(thr_in / thr_out * 2^(rshift+31) / M))`. Not modelled:
  * lowering qscale when a large bias would overflow int32.
  */
-export function fitMultiplierWeightScale(absmax: number, inputScale: number, outputScale: number): WeightFit & { multiplier: number } {
+export function fitMultiplierWeightScale(absmax: number, inputScale: number, outputScale: number, biasAbsmax = 0): WeightFit & { multiplier: number } {
   const thrIn = Math.fround(127 * inputScale);
   const thrOut = Math.fround(127 * outputScale);
   let qscale = Math.fround(Math.fround(Math.fround(absmax) * thrIn) / Math.fround(127 * thrOut));
   if (qscale >= 1) qscale = 0.999999;
+  // TPU-MLIR CV18xx/Conv.cpp: the qscale at which the bias fills int32 (getQscaleForBias) replaces a
+  // smaller one, so the int32 bias never saturates; that also gives an all-zero channel with a bias
+  // a multiplier (its output is the bias) instead of 0.
+  const qscaleBias = Math.fround(Math.fround(Math.fround(biasAbsmax) * 127) / Math.fround(0x7fffffff * thrOut));
+  if (qscaleBias > qscale && qscaleBias < 1) qscale = qscaleBias;
   const { multiplier, shift } = quantizeMultiplier(qscale);
   const rshift = -shift;
   const weightFactor = multiplier === 0 ? 0 : Math.fround((Math.fround(thrIn / thrOut) * 2 ** (rshift + 31)) / multiplier);

@@ -324,6 +324,7 @@ const NPUQ_LOWER: Readonly<Record<string, LowerFn>> = {
   QGlobalAvgPool: (c) => ({ op: 'QGlobalAvgPool', attrs: passThrough(c) }),
   Lut: (c) => ({ op: 'Lut', attrs: passThrough(c) }),
   Requantize: (c) => ({ op: 'Requantize', attrs: passThrough(c) }),
+  QSoftmax: (c) => ({ op: 'QSoftmax', attrs: { ...passThrough(c, new Set(['axis'])), axis: normAxis(c.node.attrInt('axis', -1), c.inShape(0).length) } }),
   RoundFloat16: (c) => ({ op: 'RoundFloat16', attrs: passThrough(c) }),
   RoundBFloat16: (c) => ({ op: 'RoundBFloat16', attrs: passThrough(c) }),
   ErrorStats: (c) => ({ op: 'ErrorStats', attrs: passThrough(c) }),

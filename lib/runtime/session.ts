@@ -11,7 +11,8 @@ import { Tensor, type DType, type TensorStorage } from '../ir/tensor';
 import { loadModel } from '../io/onnx';
 import { native } from '../native';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
-import { foldConvAdd, fuseHardSwish } from '../passes/fuse-elementwise';
+import { fuseHardSwish } from '../passes/fuse-elementwise';
+import { foldConvAddSteps } from '../passes/fold-conv-affine';
 import { nextTurn, runStepsSliced } from '../ir/steps';
 import { encodePlanSteps } from './encode-plan';
 import { compilePlanSteps, type CompiledPlan } from './lower';
@@ -86,7 +87,8 @@ export class Session {
   /**
    * Loads (if given a path) and prepares a model. Fails with NpuqError('UNSUPPORTED') listing every
    * unsupported op type and the nodes using it. The graph passes run on the calling thread, one at a
-   * time with a turn of the event loop between them; plans are compiled by run().
+   * time with a turn of the event loop between them (folding into Conv weights in time slices, a fold
+   * per step); plans are compiled by run().
    */
   static async create(model: Model | string, options: SessionOptions = {}): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for Session.create but received ${typeof options}`);
@@ -101,10 +103,11 @@ export class Session {
     await nextTurn();
     const graph = m.graph.clone();
     if (options.fuse ?? true) {
-      for (const pass of [foldBatchNorm, foldConvAdd, fuseHardSwish]) {
-        await nextTurn();
-        pass(graph);
-      }
+      await nextTurn();
+      foldBatchNorm(graph);
+      await runStepsSliced(foldConvAddSteps(graph));  // a step per fold: det folds ~60 weight tensors
+      await nextTurn();
+      fuseHardSwish(graph);
     }
     native();  // fail early if the addon cannot load
     return new Session(graph, options);

@@ -19,6 +19,7 @@ const std::vector<std::pair<std::string, OpFactory>>& op_table() {
     register_quant_ops(t);
     register_qlinear_ops(t);
     register_qops(t);
+    register_qsoftmax_ops(t);
     register_analysis_ops(t);
     return t;
   }();

@@ -5,46 +5,16 @@
  * exact integer emulation by one step where the real value falls next to a rounding boundary, never
  * more: every quantized tensor of digits_cnn is compared, not only the logits.
  */
-import * as ort from 'onnxruntime-node';
 import { toQdqModel } from '../../lib/export/qdq';
 import { readNpy } from '../../lib/data/npy';
-import { serializeModel, loadModel } from '../../lib/io/onnx';
+import { loadModel } from '../../lib/io/onnx';
 import { optimizedForQuantization, quantize } from '../../lib/quantize/quantize';
 import type { QuantizedModel } from '../../lib/quantize/quantized-model';
 import { model, X20 } from '../digits';
-
-interface Gap {
-  tensor: string;
-  max: number;
-  differing: number;
-  size: number;
-}
+import { ortGaps } from '../ort-gaps';
 
 /** Ours vs onnxruntime, integer by integer, on every quantized activation of the exported model. */
-async function gaps(qm: QuantizedModel, x: ReturnType<typeof readNpy>): Promise<Gap[]> {
-  const qdq = toQdqModel(qm);
-  const names = [...qm.plan.tensors.keys()].filter((t) => t !== 'input');
-  // Intermediate integers: the QuantizeLinear outputs (the logits' one too: its DQ output is the graph output).
-  for (const t of names) qdq.graph.outputs.push({ name: `${t}_QuantizeLinear_Output`, dtype: qm.plan.tensors.get(t)!.dtype, shape: undefined });
-  const session = await ort.InferenceSession.create(serializeModel(qdq), { intraOpNumThreads: 1 });
-  try {
-    const theirs = await session.run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape.slice()) });
-    const ours = await qm.run({ input: x }, { integer: true, outputs: names });
-    return names.map((t) => {
-      const a = ours[t].data as Int16Array, b = theirs[`${t}_QuantizeLinear_Output`].data as Int16Array;
-      expect(b.length).toBe(a.length);
-      let max = 0, differing = 0;
-      for (let i = 0; i < a.length; i++) {
-        const d = Math.abs(a[i] - b[i]);
-        if (d) differing++;
-        if (d > max) max = d;
-      }
-      return { tensor: t, max, differing, size: a.length };
-    });
-  } finally {
-    await session.release();
-  }
-}
+const gaps = (qm: QuantizedModel, x: ReturnType<typeof readNpy>) => ortGaps(qm, 'input', x);
 
 describe('16-bit QDQ export in onnxruntime-node', () => {
   const x = readNpy(X20);

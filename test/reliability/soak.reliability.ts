@@ -4,7 +4,8 @@
  * (one arena, fixed mmap threshold): by default each libuv worker thread gets its own malloc arena
  * that keeps the freed per-run buffers, so RSS climbs to a plateau (about 200 MB after ~1000 raw
  * native runs) that says nothing about leaks. And the event loop is never held for more than 50 ms
- * (issue #8) while sessions are created, plans compiled, long batches run and a model analysed: the
+ * (issue #8) while sessions are created, plans compiled, long batches run, a model quantized and
+ * analysed (digits MobileNetV2; PP-OCRv4 det's Session.create and analyze() when installed): the
  * longest synchronous stretch of the main thread is its own CPU time between two ticks of a 5 ms
  * timer (event-loop.js), so a descheduled process on a busy machine does not count and a 100 ms
  * synchronous compile fails every time (a 100 ms canary checks the measurement).

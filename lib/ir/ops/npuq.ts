@@ -72,6 +72,8 @@ export const NPUQ_OPS: readonly OpDef[] = [
       return [{ dtype: t.dtype, shape: x.shape }];
     },
   },
+  // QSoftmax: x (uint8/int8) -> the same type; onnxruntime's QLinearSoftmax (native/engine/ops/qsoftmax.cc).
+  { opType: 'QSoftmax', infer: sameShape(true) },
   // Requantize: x, rq_scale, rq_multiplier, rq_shift.
   { opType: 'Requantize', infer: sameShape(false) },
   // Float rounding of float32 tensors to the nearest float16 / bfloat16 value (mixed precision).

@@ -16,7 +16,7 @@ export const SHARED_PARAMS_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops with an integer engine implementation (besides SHARED_PARAMS_OPS and lookup tables). */
-const INTEGER_KERNELS: ReadonlySet<string> = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'GlobalAveragePool', 'Concat']);
+const INTEGER_KERNELS: ReadonlySet<string> = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'GlobalAveragePool', 'Concat', 'Softmax']);
 
 /** Elementwise ops on one input that an integer node evaluates through a lookup table of its input codes. */
 export const UNARY_LUT_OPS: ReadonlySet<string> = new Set([
@@ -121,6 +121,9 @@ export function decideExecutions(
         fakeQuantNote = `no integer kernel for ${node.opType}: runs in float between dequantize and quantize`;
       }
     }
+    // The integer Softmax is onnxruntime's QLinearSoftmax (8-bit only); at 16 bits onnxruntime runs
+    // DequantizeLinear -> Softmax -> QuantizeLinear in float, as the float execution does.
+    if (execution === 'integer' && node.opType === 'Softmax' && !['uint8', 'int8'].includes(precision)) execution = 'float';
     if (execution === 'integer' && (node.opType === 'Resize' || node.opType === 'Upsample') && node.attrString('mode', 'nearest') !== 'nearest') {
       execution = 'float';
       fakeQuantNote = `${node.opType} mode ${node.attrString('mode')} interpolates: runs in float between dequantize and quantize`;

@@ -133,7 +133,9 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   const wDtype = wide && profile.weights.allowed.includes('int16') ? 'int16' : spec.dtype;
   const wProfile: ChipProfile = wDtype === spec.dtype ? profile : { ...profile, weights: { ...profile.weights, dtype: wDtype, byOp: {} } };
   const ranges = channelRanges(w, axis);
-  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ?.scale[0] ?? 1 }, wDtype === spec.dtype ? c.weightBits : undefined);
+  const bConst = node.inputs[2] ? c.constant(node.inputs[2]) : undefined;
+  const biasAbsmax = bConst?.dtype === 'float32' ? Array.from(bConst.data as Float32Array, Math.abs) : undefined;
+  const wq = weightParams(wProfile, node.opType, ranges, { inputScale: inQ.scale[0], outputScale: outQ?.scale[0] ?? 1, biasAbsmax }, wDtype === spec.dtype ? c.weightBits : undefined);
   const perChannel = wq.length > 1;
   const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const n = w.shape[axis];
@@ -185,9 +187,11 @@ export function planNodeParams(c: NodeParamsContext): NodeQuant {
   // Requantization and clamp.
   const fit = wq[0].fit;
   if (fit) {
+    // A fit gives a right shift; the fixed-point requant takes gemmlowp's shift (> 0 left).
+    const sign = profile.requant.method === 'fixed_point_double' ? -1 : 1;
     out.requant = {
       method: profile.requant.method, perChannel,
-      scale: [], multiplier: wq.map((q) => q.fit!.multiplier ?? 1), shift: wq.map((q) => q.fit!.rshift),
+      scale: [], multiplier: wq.map((q) => q.fit!.multiplier ?? 1), shift: wq.map((q) => sign * q.fit!.rshift || 0),
     };
   } else {
     out.requant = computeRequantParams(profile.requant, inQ.scale[0], weightQuant.scale, outQ.scale[0]);

@@ -11,7 +11,8 @@
  */
 import { NpuqError } from '../../errors';
 import type { Graph } from '../../ir/graph';
-import { inferGraph } from '../../ir/infer';
+import { inferGraphSteps } from '../../ir/infer';
+import { runSteps, type Steps } from '../../ir/steps';
 import type { Tensor } from '../../ir/tensor';
 import type { FloatRange, QuantDType } from '../params';
 import { activationQuant } from './tensor-quant';
@@ -46,8 +47,16 @@ export function withGranularity(profile: ChipProfile, perChannel: boolean | unde
  * @param ranges Calibrated float range of every activation tensor that is quantized.
  */
 export function planQuantization(graph: Graph, profileIn: ChipProfile, ranges: Map<string, FloatRange>, options: PlanOptions = {}): QuantPlan {
+  return runSteps(planQuantizationSteps(graph, profileIn, ranges, options));
+}
+
+/**
+ * {@link planQuantization} as steps (one per node), for callers that run it in time slices
+ * (`runStepsSliced`, lib/ir/steps.ts); gives the same plan.
+ */
+export function* planQuantizationSteps(graph: Graph, profileIn: ChipProfile, ranges: Map<string, FloatRange>, options: PlanOptions = {}): Steps<QuantPlan> {
   const profile = withGranularity(profileIn, options.perChannel);
-  const { types, constants } = inferGraph(graph);
+  const { types, constants } = yield* inferGraphSteps(graph);
   const constant = (name: string): Tensor | undefined => graph.initializers.get(name) ?? constants.get(name);
   const isActivation = (name: string): boolean => !!name && !constant(name) && types.get(name)?.dtype === 'float32';
   const execs = decideExecutions(graph, profile, isActivation, options.overrides?.precision ?? {});
@@ -126,6 +135,7 @@ export function planQuantization(graph: Graph, profileIn: ChipProfile, ranges: M
   for (const node of graph.nodes) {
     const e = execs.get(node.name)!;
     nodes.set(node.name, planNodeParams({ graph, node, exec: e, profile, tensors, constant, isActivation, execs, weightBits: options.weightBits }));
+    yield;
   }
   return { target: profileIn.name, tensors, ranges: allRanges, nodes };
 }

@@ -60,5 +60,5 @@ export const CV18XX: ProfileInput = {
     inferred('calibration.method', 'run_calibration defaults to KL thresholds on a 2048-bin |x| histogram then tunes them', ['facts', 'tpu-mlir-docs']),
     inferred('hybrid.precisions', 'CV18xx supports INT8 and BF16 (no F32/F16 on the TPU)', ['tpu-mlir-docs']),
   ],
-  notes: ['qscale is lowered to the bias qscale when a large bias would overflow int32 (CV18xx/Conv.cpp); not modelled.'],
+  notes: ['A channel\'s qscale is raised to the bias qscale (|b| * 127 / (2^31 * thr_out)) when that is larger and below 1, so the int32 bias never saturates (CV18xx/Conv.cpp).'],
 };

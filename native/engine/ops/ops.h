@@ -21,6 +21,7 @@ void register_resize_ops(OpTable& t);    // resize.cc: Resize
 void register_cast_ops(OpTable& t);      // cast.cc: Cast, RoundFloat16, RoundBFloat16
 void register_quant_ops(OpTable& t);     // quant.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_qops(OpTable& t);          // qops.cc: QConv, QGemm, QBinary, QMaxPool, QAvgPool, QGlobalAvgPool, Lut, Requantize
+void register_qsoftmax_ops(OpTable& t);  // qsoftmax.cc: QSoftmax (onnxruntime's QLinearSoftmax)
 void register_qlinear_ops(OpTable& t);   // qlinear.cc: QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger
 void register_analysis_ops(OpTable& t);  // analysis.cc: ErrorStats (accuracy-analysis probe)
 
