@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds and runs the C++ (ctest) suites: natively, then cross-compiled for aarch64 and riscv64 and
 # run under qemu-user (no binfmt needed: CMAKE_CROSSCOMPILING_EMULATOR calls qemu explicitly).
-# Usage: scripts/test-native.sh [native|aarch64|riscv64|all]   (default: native)
+# Usage: scripts/test-native.sh [native|asan|aarch64|riscv64|all]   (default: native)
 # Prints one line per suite: "ctest <suite>: N passed, M failed". The aarch64 binaries also run as a
-# Cortex-A53 (armv8.0, no dotprod), the riscv64 ones at VLEN 256 and without V.
+# Cortex-A53 (armv8.0, no dotprod), the riscv64 ones at VLEN 256 and without V. `asan` (part of `all`)
+# runs the x64 suites once more built with AddressSanitizer and UBSan (NPUQ_SANITIZE), any report fatal.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-native}
@@ -49,6 +50,11 @@ rerun_suite() {  # name build_dir emulator...
 
 case $what in
   native|all) run_suite x64 build-native -- ;;
+esac
+case $what in
+  asan|all)
+    run_suite x64-asan-ubsan build-asan -DNPUQ_SANITIZE=ON -- \
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ;;
 esac
 case $what in
   aarch64|all)

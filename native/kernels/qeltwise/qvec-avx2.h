@@ -107,8 +107,8 @@ struct FloatOut {
 
 inline FloatOut float_out(int32_t zp, int32_t qmin, int32_t qmax, Round round) {
   FloatOut o;
-  o.lo = _mm256_set1_ps(float(qmin - zp));
-  o.hi = _mm256_set1_ps(float(qmax - zp));
+  o.lo = _mm256_set1_ps(float(int64_t(qmin) - zp));
+  o.hi = _mm256_set1_ps(float(int64_t(qmax) - zp));
   o.zp = _mm256_set1_epi32(zp);
   o.zp_clamped = _mm256_set1_epi32(zp < qmin ? qmin : zp > qmax ? qmax : zp);
   o.round = round;

@@ -112,8 +112,8 @@ struct FloatOut {
 
 inline FloatOut float_out(int32_t zp, int32_t qmin, int32_t qmax, Round round) {
   FloatOut o;
-  o.lo = vdupq_n_f32(float(qmin - zp));
-  o.hi = vdupq_n_f32(float(qmax - zp));
+  o.lo = vdupq_n_f32(float(int64_t(qmin) - zp));
+  o.hi = vdupq_n_f32(float(int64_t(qmax) - zp));
   o.zp = vdupq_n_s32(zp);
   o.zp_clamped = vdupq_n_s32(zp < qmin ? qmin : zp > qmax ? qmax : zp);
   o.round = round;

@@ -116,7 +116,7 @@ struct FloatOut {
 };
 
 inline FloatOut float_out(int32_t zp, int32_t qmin, int32_t qmax, Round round) {
-  return {float(qmin - zp), float(qmax - zp), zp, zp < qmin ? qmin : zp > qmax ? qmax : zp, round};
+  return {float(int64_t(qmin) - zp), float(int64_t(qmax) - zp), zp, zp < qmin ? qmin : zp > qmax ? qmax : zp, round};
 }
 
 inline vi32 finishn(vf32 d, vmask nan, const FloatOut& o, size_t vl) {
