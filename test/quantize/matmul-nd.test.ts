@@ -12,6 +12,7 @@ import { Tensor } from '../../lib/ir/tensor';
 import { serializeModel } from '../../lib/io/onnx';
 import { quantize } from '../../lib/quantize/quantize';
 import type { QuantizedModel } from '../../lib/quantize/quantized-model';
+import { cosine } from '../models/helpers';
 
 let seed = 20261123;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
@@ -45,16 +46,6 @@ function build(c: Case, bValue: Tensor): Model {
   const m = new Model(g);
   m.irVersion = 8;
   return m;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** Our output integers and onnxruntime's (from its dequantized output) on the exported QDQ model. */

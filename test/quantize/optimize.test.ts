@@ -15,6 +15,7 @@ import { saveModel } from '../../lib/io/onnx';
 import { DEFAULT_PIPELINE } from '../../lib/passes/pipeline';
 import { loadQuantized, optimizedForQuantization, optimizePasses, quantize, saveQuantized } from '../../lib/quantize/quantize';
 import { parseOptimize } from '../../lib/cli/sample-options';
+import { cosine } from '../models/helpers';
 
 let seed = 7;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
@@ -53,16 +54,6 @@ function affineModel(): Model {
 
 const data = [{ x: new Tensor('float32', [16, 2, 6, 6], floats(16 * 72, 2)) }];
 const ops = (m: { graph: Graph }) => m.graph.nodes.map((n) => n.opType);
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('quantize({ optimize })', () => {
   test('default: the "optimize" pipeline runs before planning; none: only BatchNorm folding', async () => {
