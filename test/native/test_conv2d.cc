@@ -252,6 +252,20 @@ int main() {
     s.SH = s.SW = 2; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, true, rng, &pool);
   }
+  {  // small maps with a batch: images chunked into one GEMM, chunks balanced over the threads
+    for (size_t n : {13, 64}) {
+      Conv2dShape s; s.N = n; s.C = 16; s.M = 32; s.H = s.W = s.OH = s.OW = 10; s.KH = s.KW = 3; s.PT = s.PL = 1;
+      run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+    }
+    Conv2dShape s; s.N = 64; s.C = 32; s.M = 64; s.H = s.W = s.OH = s.OW = 5; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+  }
+  {  // one-channel stems with many outputs run as a GEMM (K = 9), rows of 20 and of 6
+    Conv2dShape s; s.N = 5; s.C = s.G = 1; s.M = 16; s.H = s.W = s.OH = s.OW = 20; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+    s.N = 2; s.H = s.W = 12; s.OH = s.OW = 6; s.SH = s.SW = 2;
+    run_case<Conv2dF32>(s, false, true, false, rng, nullptr);
+  }
   {  // depthwise 3x3 stride 1 on a 56x56 plane (interior tiles)
     Conv2dShape s; s.C = s.G = s.M = 16; s.H = s.W = s.OH = s.OW = 56; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, false, rng, &pool);

@@ -20,6 +20,9 @@ struct Im2colTables {
   bool needs_padding = false;
   std::vector<uint32_t> row_off;  // K = C/G * KH * KW entries, (c, kh, kw) in weight order
   std::vector<uint32_t> col_off;  // OH * OW entries, (oh, ow)
+  // Column stride 1: col_off runs up by one along each output row, so a panel row is a few contiguous
+  // runs that the packer copies 8 floats at a time instead of gathering one by one.
+  bool row_runs = false;
   static Im2colTables make(const Conv2dShape& s);
   // Writes the padded copy of `channels` planes of x into xp (Hp * Wp floats each).
   void pad(const Conv2dShape& s, const float* x, size_t channels, float* xp) const;
@@ -32,6 +35,7 @@ class Im2colBPacker final : public SgemmBPacker {
   void pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const override;
 
  private:
+  void pack_runs(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const;
   const float* xp_;
   const Im2colTables& t_;
 };

@@ -8,6 +8,10 @@
 
 namespace npuq {
 
+namespace {
+constexpr size_t kMaxRuns = 64;  // runs per panel row: at most nr
+}  // namespace
+
 Im2colTables Im2colTables::make(const Conv2dShape& s) {
   Im2colTables t;
   // The padded plane covers every tap of every output position.
@@ -22,6 +26,7 @@ Im2colTables Im2colTables::make(const Conv2dShape& s) {
   for (size_t c = 0; c < Cg; ++c)
     for (size_t kh = 0; kh < s.KH; ++kh)
       for (size_t kw = 0; kw < s.KW; ++kw) t.row_off.push_back(uint32_t(c * plane + kh * s.DH * t.Wp + kw * s.DW));
+  t.row_runs = s.SW == 1 && s.OW >= 4;
   t.col_off.reserve(s.OH * s.OW);
   for (size_t oh = 0; oh < s.OH; ++oh)
     for (size_t ow = 0; ow < s.OW; ++ow) t.col_off.push_back(uint32_t(oh * s.SH * t.Wp + ow * s.SW));
@@ -46,6 +51,7 @@ void Im2colTables::pad(const Conv2dShape& s, const float* x, size_t channels, fl
 }
 
 void Im2colBPacker::pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const {
+  if (t_.row_runs && nr <= kMaxRuns) return pack_runs(k0, kc, n0, nc, nr, dst);
   const uint32_t* col = t_.col_off.data() + n0;
   const size_t full = nc / nr, tail = nc % nr;
   for (size_t kk = 0; kk < kc; ++kk) {
@@ -63,6 +69,49 @@ void Im2colBPacker::pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, 
       for (; l < tail; ++l) dp[l] = src[cp[l]];
       for (; l < nr; ++l) dp[l] = 0.0f;
     }
+  }
+}
+
+// Panel by panel: the runs of consecutive source offsets among the panel's columns are found once,
+// then each run is copied into every depth row of the panel. A run of 4 or more floats moves as 8- or
+// 4-float blocks whose last block ends exactly at the run's end (overlapping the one before), so
+// nothing outside the run is read or written and the order of the copies does not matter.
+void Im2colBPacker::pack_runs(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr, float* dst) const {
+  const uint32_t* col = t_.col_off.data() + n0;
+  const uint32_t* row = t_.row_off.data() + k0;
+  const size_t panels = (nc + nr - 1) / nr;
+  for (size_t p = 0; p < panels; ++p) {
+    const size_t j0 = p * nr, w = std::min(nr, nc - j0);
+    const uint32_t* cp = col + j0;
+    float* const d = dst + p * kc * nr;
+    for (size_t l = 0; l < w;) {
+      size_t e = l + 1;
+      while (e < w && cp[e] == cp[e - 1] + 1) ++e;
+      const size_t len = e - l;
+      const float* const s = xp_ + cp[l];
+      float* const o = d + l;
+      if (len >= 8) {
+        for (size_t kk = 0; kk < kc; ++kk) {
+          const float* sk = s + row[kk];
+          float* ok = o + kk * nr;
+          for (size_t i = 0; i + 8 < len; i += 8) std::memcpy(ok + i, sk + i, 8 * sizeof(float));
+          std::memcpy(ok + len - 8, sk + len - 8, 8 * sizeof(float));
+        }
+      } else if (len >= 4) {
+        for (size_t kk = 0; kk < kc; ++kk) {
+          const float* sk = s + row[kk];
+          float* ok = o + kk * nr;
+          std::memcpy(ok, sk, 4 * sizeof(float));
+          std::memcpy(ok + len - 4, sk + len - 4, 4 * sizeof(float));
+        }
+      } else {
+        for (size_t kk = 0; kk < kc; ++kk)
+          for (size_t i = 0; i < len; ++i) o[kk * nr + i] = s[row[kk] + i];
+      }
+      l = e;
+    }
+    if (w < nr)
+      for (size_t kk = 0; kk < kc; ++kk) std::fill(d + kk * nr + w, d + (kk + 1) * nr, 0.0f);
   }
 }
 
