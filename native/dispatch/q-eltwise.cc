@@ -2,7 +2,6 @@
 // best tier first; a tier this binary or CPU lacks resolves to the scalar kernels.
 #include "dispatch/q-eltwise.h"
 
-#include <mutex>
 
 namespace npuq {
 
@@ -93,9 +92,10 @@ struct Table {
 };
 
 const Table& table() {
-  static std::once_flag once;
-  static Table t;
-  std::call_once(once, [] {
+  // A function-local static: built once, thread-safe, and read without the thread-local lookups
+  // std::call_once makes on every call (this runs on every kernel dispatch).
+  static const Table built = [] {
+    Table t;
     for (int i = 0; i < kTiers; ++i) t.tiers[i] = scalar_kernels();
     for (Isa isa : supported_isas()) {
       QEltwiseKernels& slot = t.tiers[static_cast<int>(isa)];
@@ -110,8 +110,9 @@ const Table& table() {
       if (isa == Isa::Rvv) slot = rvv_kernels();
 #endif
     }
-  });
-  return t;
+    return t;
+  }();
+  return built;
 }
 
 }  // namespace

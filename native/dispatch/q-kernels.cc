@@ -2,7 +2,6 @@
 // kernels of the tier below for what it has no kernel of its own (NeonDot: everything but the s8 GEMM).
 #include "dispatch/q-kernels.h"
 
-#include <mutex>
 
 namespace npuq {
 
@@ -92,9 +91,10 @@ struct Table {
 };
 
 const Table& table() {
-  static std::once_flag once;
-  static Table t;
-  std::call_once(once, [] {
+  // A function-local static: built once, thread-safe, and read without the thread-local lookups
+  // std::call_once makes on every call (this runs on every kernel dispatch).
+  static const Table built = [] {
+    Table t;
     for (int i = 0; i < kTiers; ++i) t.tiers[i] = scalar_kernels();
     t.runnable[static_cast<int>(Isa::Scalar)] = true;
     for (Isa isa : supported_isas()) {
@@ -113,8 +113,9 @@ const Table& table() {
 #endif
       t.runnable[i] = t.tiers[i].isa == isa;
     }
-  });
-  return t;
+    return t;
+  }();
+  return built;
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ Broadcast::Broadcast(const std::vector<int64_t>& out, const std::vector<std::vec
   }
 }
 
+bool Broadcast::rows_with_scalar(size_t a, size_t b) const {
+  if (outer_dims_.size() != 1 || a >= strides_.size() || b >= strides_.size()) return false;
+  return inner_stride_[a] == 1 && strides_[a][0] == static_cast<int64_t>(inner_) && inner_stride_[b] == 0 &&
+         strides_[b][0] == 1;
+}
+
 void Broadcast::for_each_run(ThreadPool* pool, const std::function<void(size_t, const size_t*, size_t)>& fn) const {
   const size_t k = strides_.size(), nd = outer_dims_.size();
   size_t total = outer_ * inner_;

@@ -21,6 +21,10 @@ class Broadcast {
   // Stride (0 or 1) of input k within a run.
   size_t run_stride(size_t k) const { return inner_stride_[k]; }
 
+  // True when input `a` is the whole output layout and input `b` holds one value per run, in run order
+  // ([N,C,H,W] op [N,C,1,1]): run r reads a[r * run_length() ...] and b[r].
+  bool rows_with_scalar(size_t a, size_t b) const;
+
   // Calls fn(out_offset, in_offsets, n) for every run, split over the pool.
   void for_each_run(ThreadPool* pool, const std::function<void(size_t, const size_t*, size_t)>& fn) const;
 

@@ -214,5 +214,22 @@ int main() {
       CHECK(tu::first_diff(ref.data(), got.data(), x.size()) < 0, "affine tier=%s inner=%zu", isa_name(isa), inner);
     }
   }
+  // 6. binary_rows_f32: y[r][i] = a[r][i] op b[r], the same bits as binary_f32 run by run, threaded or not.
+  for (BinaryOp op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Max, BinaryOp::Min,
+                      BinaryOp::PRelu}) {
+    for (size_t rows : {1, 5, 640}) {
+      for (size_t n : {1, 7, 16, 33}) {
+        auto a = tu::rand_vec(rng, rows * n), b = tu::rand_vec(rng, rows);
+        if (rows * n > 3) { a[1] = NAN; a[2] = -0.0f; b[0] = rows > 1 ? INFINITY : b[0]; }
+        for (Isa isa : supported_isas()) {
+          std::vector<float> ref(a.size()), got(a.size(), 99.0f);
+          for (size_t r = 0; r < rows; ++r) binary_f32(isa, op, n, a.data() + r * n, 1, b.data() + r, 0, ref.data() + r * n);
+          binary_rows_f32(isa, op, rows, n, a.data(), b.data(), got.data(), rows > 100 ? &pool : nullptr);
+          CHECK(tu::first_diff(ref.data(), got.data(), a.size()) < 0, "binary_rows tier=%s op=%d rows=%zu n=%zu",
+                isa_name(isa), int(op), rows, n);
+        }
+      }
+    }
+  }
   return check_summary("test_eltwise");
 }

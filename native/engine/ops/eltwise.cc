@@ -90,12 +90,15 @@ struct BinaryOpImpl : Op {
   DType dtype;
   int a, b, y;
   std::unique_ptr<Broadcast> bc;
+  bool rows = false;  // bc->rows_with_scalar(0, 1)
   Isa isa;
   void run(const RunState& rs) const override {
     const size_t sa = bc->run_stride(0), sb = bc->run_stride(1);
     if (dtype == DType::Float32) {
       const float *pa = rs.in<float>(a), *pb = rs.in<float>(b);
       float* py = rs.out<float>(y);
+      // Many short runs against one value each (squeeze-and-excitation scales on 4x4 maps): one call.
+      if (rows) return binary_rows_f32(isa, op, bc->runs(), bc->run_length(), pa, pb, py, rs.pool());
       bc->for_each_run(rs.pool(), [&](size_t o, const size_t* off, size_t n) {
         binary_f32(isa, op, n, pa + off[0], sa, pb + off[1], sb, py + o);
       });
@@ -135,6 +138,7 @@ std::unique_ptr<Op> make_binary(const OpBuild& b) {
   op->b = b.in_id(1);
   op->y = b.out_id(0);
   op->bc = std::make_unique<Broadcast>(b.out(0).shape, std::vector<std::vector<int64_t>>{b.in(0).shape, b.in(1).shape});
+  op->rows = op->dtype == DType::Float32 && op->bc->rows_with_scalar(0, 1);
   return op;
 }
 

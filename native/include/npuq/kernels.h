@@ -117,6 +117,10 @@ void global_maxpool_f32(Isa isa, size_t NC, size_t HW, const float* x, float* y,
 enum class BinaryOp : uint8_t { Add, Sub, Mul, Div, Max, Min, Pow, PRelu /* a>0 ? a : a*b */ };
 void binary_f32(Isa isa, BinaryOp op, size_t n, const float* a, size_t a_stride, const float* b,
                 size_t b_stride, float* y);
+// rows x n: y[r*n + i] = a[r*n + i] op b[r] (a per-channel scale or shift, as in squeeze-and-excitation
+// blocks), split over the pool; the same outputs as one binary_f32 run per row.
+void binary_rows_f32(Isa isa, BinaryOp op, size_t rows, size_t n, const float* a, const float* b, float* y,
+                     ThreadPool* pool);
 
 enum class UnaryOp : uint8_t {
   Relu, LeakyRelu /*alpha*/, Clip /*alpha=lo, beta=hi*/, Sigmoid, HardSigmoid /*alpha, beta*/,

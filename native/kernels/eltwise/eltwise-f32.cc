@@ -9,6 +9,17 @@ void binary_f32(Isa isa, BinaryOp op, size_t n, const float* a, size_t a_stride,
   f32_kernels(isa).binary(op, n, a, a_stride ? 1 : 0, b, b_stride ? 1 : 0, y);
 }
 
+void binary_rows_f32(Isa isa, BinaryOp op, size_t rows, size_t n, const float* a, const float* b, float* y,
+                     ThreadPool* pool) {
+  if (rows == 0 || n == 0) return;
+  const BinaryFn fn = f32_kernels(isa).binary;
+  const size_t threads = pool ? pool->threads() : 1;
+  const size_t chunks = rows * n < 16384 ? 1 : threads * 4;
+  parallel_ranges(threads > 1 ? pool : nullptr, rows, chunks, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) fn(op, n, a + r * n, 1, b + r, 0, y + r * n);
+  });
+}
+
 void unary_f32(Isa isa, UnaryOp op, float alpha, float beta, size_t n, const float* x, float* y) {
   if (n == 0) return;
   f32_kernels(isa).unary(op, alpha, beta, n, x, y);
