@@ -8,9 +8,10 @@
  * and after each layer two ErrorStats probes (float vs cumulative, float vs individual) that reduce the
  * pair to a few sums inside the engine (native/engine/ops/analysis.cc). One run therefore costs about
  * three forward passes plus the probes; nothing but the probes' sums and the graph outputs leaves the
- * engine. Two things keep the extra passes lean: probes read a quantized tensor's integers directly
- * (no dequantized copy), and a float tensor read by several layers with the same input parameters is
- * quantized once for all their individual copies.
+ * engine. Three things keep the extra passes lean: probes read a quantized tensor's integers directly
+ * (no dequantized copy), a float tensor read by several layers with the same input parameters is
+ * quantized once for all their individual copies, and only the cumulative probe counts histograms
+ * (the reports show float vs cumulative values; the individual histograms were never read).
  *
  * Node order: every node gets the rank of the float layer it belongs to (probes: the later of their two
  * inputs), and the graph is ordered by rank, so a float activation stays alive only until the probes of
@@ -182,12 +183,12 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
       cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
       channels, range,
     };
-    if (nq.execution !== 'keep_float') layer.individual = yield* individual(node, nq.activation?.node, output, index, range);
+    if (nq.execution !== 'keep_float') layer.individual = yield* individual(node, nq.activation?.node, output, index);
     layers.push(layer);
   }
 
   /** The layer alone, fed with quantized float inputs; returns its probe's output name. */
-  function* individual(node: Node, activation: string | undefined, output: string, rank: number, range?: { lo: number; hi: number }): Steps<string> {
+  function* individual(node: Node, activation: string | undefined, output: string, rank: number): Steps<string> {
     const mini = new Graph();
     mini.opsets = new Map(src.opsets);
     const nodes = [node, ...(activation ? [nodeOf.get(activation)!] : [])];
@@ -249,7 +250,9 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
     const test: TestSide = direct
       ? { int: alias.get(rename(direct.inputs[0])) ?? rename(direct.inputs[0]), scale: Number(lastScale!.data[0]), zeroPoint: Number(lastZp!.data[0]) }
       : alias.get(rename(output)) ?? rename(output);
-    return probe(`ind::${output}`, fl(output), test, rank, range);
+    // No range: the reports read value histograms from the cumulative probe only, and the histograms
+    // are most of a probe's cost (store-bound counting), so the individual probe skips them.
+    return probe(`ind::${output}`, fl(output), test, rank);
   }
 
   const outputs = src.outputs.map((o) => ({ name: o.name, float: fl(o.name), quantized: o.name }));
