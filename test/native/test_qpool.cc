@@ -188,6 +188,19 @@ void pool_cases(ThreadPool* pool) {
         p.count_include_pad = (rng() & 1) != 0;
         run_case(p, true, rand_q(rng, t, p.C * p.H * p.W, int(rng() % 3) - 1), pool);
       }
+  // MaxPool 2x2 stride 2 without padding (read straight from the input): even and odd sizes, floor
+  // mode (a last odd row/column unread), a right/bottom pad no window reaches, many planes (threads).
+  for (size_t H : {2, 3, 10, 21})
+    for (size_t W : {2, 5, 16, 20, 33})
+      for (QType t : kTypes) {
+        QPool2dParams p;
+        p.N = 3; p.C = H == 10 ? 700 : 5; p.H = H; p.W = W; p.KH = p.KW = 2; p.SH = p.SW = 2;
+        p.PB = W == 5 ? 1 : 0;
+        p.OH = H / 2; p.OW = W / 2;
+        p.type = t;
+        p.zp = qtype_min(t) + 1;
+        run_case(p, false, rand_q(rng, t, p.N * p.C * p.H * p.W, int(H % 3) - 1), pool);
+      }
   // Output widths 1..40 (vector tails), larger planes for the thread split.
   for (size_t W = 1; W <= 40; ++W) {
     QPool2dParams p;

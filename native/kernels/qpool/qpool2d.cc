@@ -1,5 +1,6 @@
 // Public quantized pooling entry points (qkernels.h): validation, padded int32 planes
 // (qpool-plane.h), window counts, threading over planes, and the requantization of global sums.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -69,11 +70,47 @@ const char* byte_ptr(const void* p, size_t elems, QType t) {
 }
 char* byte_ptr(void* p, size_t elems, QType t) { return static_cast<char*>(p) + elems * qtype_size(t); }
 
+// MaxPool 2x2, stride 2, no padding, every window inside the plane (the common CNN downsampling):
+// the max of four values straight from the input, without the padded int32 plane. The max of integers
+// does not depend on the order, so this is the same result on every tier.
+bool is_plain_2x2(const QPool2dParams& p) {
+  return p.KH == 2 && p.KW == 2 && p.SH == 2 && p.SW == 2 && p.DH == 1 && p.DW == 1 && p.PT == 0 && p.PL == 0 &&
+         2 * p.OH <= p.H && 2 * p.OW <= p.W;
+}
+
+template <typename T>
+void maxpool_2x2(const QPool2dParams& p, const T* x, T* y, ThreadPool* pool) {
+  const size_t planes = p.N * p.C, H = p.H, W = p.W, OH = p.OH, OW = p.OW;
+  const size_t threads = pool ? pool->threads() : 1;
+  const size_t chunks = planes * OH * OW < 65536 ? 1 : threads * 4;
+  parallel_ranges(threads > 1 ? pool : nullptr, planes, chunks, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i)
+      for (size_t oh = 0; oh < OH; ++oh) {
+        const T* r0 = x + (i * H + 2 * oh) * W;
+        const T* r1 = r0 + W;
+        T* out = y + (i * OH + oh) * OW;
+        for (size_t ow = 0; ow < OW; ++ow) {
+          const T a = std::max(r0[2 * ow], r0[2 * ow + 1]), c = std::max(r1[2 * ow], r1[2 * ow + 1]);
+          out[ow] = std::max(a, c);
+        }
+      }
+  });
+}
+
 }  // namespace
 
 void qmaxpool2d(Isa isa, const QPool2dParams& p, const void* x, void* y, ThreadPool* pool) {
   if (!validate(p, "qmaxpool2d")) return;
   if ((!x && p.H * p.W != 0) || !y) fail("qmaxpool2d", "null buffer");
+  if (is_plain_2x2(p)) {
+    switch (p.type) {
+      case QType::U8: return maxpool_2x2(p, static_cast<const uint8_t*>(x), static_cast<uint8_t*>(y), pool);
+      case QType::S8: return maxpool_2x2(p, static_cast<const int8_t*>(x), static_cast<int8_t*>(y), pool);
+      case QType::U16: return maxpool_2x2(p, static_cast<const uint16_t*>(x), static_cast<uint16_t*>(y), pool);
+      case QType::S16: return maxpool_2x2(p, static_cast<const int16_t*>(x), static_cast<int16_t*>(y), pool);
+      default: break;  // validate() admits only the four above
+    }
+  }
   const QPoolPlaneLayout layout(geometry(p));
   const QMaxPoolFn fn = q_eltwise_kernels(isa).maxpool;
   const int32_t pad = qtype_min(p.type);
