@@ -1,5 +1,6 @@
 // AVX2 integer GEMM microkernels (exact products only: no vpmaddubsw, whose u8 x s8 pair sums saturate).
-//  qgemm_s16s16_s32_6x16c2__avx2: 6 rows x 16 columns, depth in pairs (kp = 2). vpmaddwd multiplies the
+//  qgemm_s16s16_s32_6x16c2__avx2: 6 rows x 16 columns (edge tiles of fewer rows compute only those),
+//    depth in pairs (kp = 2). vpmaddwd multiplies the
 //    int16 pair (a(k,i), a(k+1,i)), broadcast, with the pairs (b(k,j), b(k+1,j)) of 8 columns and adds
 //    both products in int32: |x| <= 255 operands give |pair sum| <= 130050, exact. 12 ymm accumulators.
 //  qgemm_s16s16_s32_6x16c2_indirect__avx2: the same reading depth pair g of the right operand at b[g] + off
@@ -28,22 +29,25 @@ inline const int16_t* b_pair(const void* b, size_t g, size_t off) {
   return Indirect ? static_cast<const int16_t* const*>(b)[g] + off : static_cast<const int16_t*>(b) + g * 32;
 }
 
-// Full 6 x 16 tile at c (row stride ldc).
-template <bool Indirect>
-inline void tile_6x16(size_t kc, const int16_t* a, const void* bsrc, size_t boff, int32_t* c, size_t ldc,
+// R full rows (R <= 6) x 16 columns at c (row stride ldc). Named accumulators, rows past R compiled
+// out by `if constexpr` (GCC spills an array of __m256i on every depth step).
+template <int R, bool Indirect>
+inline void tile_rx16(size_t kc, const int16_t* a, const void* bsrc, size_t boff, int32_t* c, size_t ldc,
                       bool accumulate) {
+#define NPUQ_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
   __m256i c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_si256();
   if (accumulate) {
-#define NPUQ_LOAD_ROW(r)                                                          \
-  c##r##0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + r * ldc));     \
-  c##r##1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + r * ldc + 8));
-    NPUQ_LOAD_ROW(0) NPUQ_LOAD_ROW(1) NPUQ_LOAD_ROW(2) NPUQ_LOAD_ROW(3) NPUQ_LOAD_ROW(4) NPUQ_LOAD_ROW(5)
+#define NPUQ_LOAD_ROW(r)                                                              \
+  if constexpr (R > r) {                                                              \
+    c##r##0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + r * ldc));       \
+    c##r##1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + r * ldc + 8));   \
+  }
+    NPUQ_ROWS(NPUQ_LOAD_ROW)
 #undef NPUQ_LOAD_ROW
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_si256();
   }
 #define NPUQ_MADD_ROW(r)                                                  \
-  {                                                                       \
+  if constexpr (R > r) {                                                  \
     const __m256i ar = bcast_pair(a + 2 * r);                             \
     c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(ar, b0));       \
     c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(ar, b1));       \
@@ -52,15 +56,18 @@ inline void tile_6x16(size_t kc, const int16_t* a, const void* bsrc, size_t boff
     const int16_t* b = b_pair<Indirect>(bsrc, g, boff);
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16));
-    NPUQ_MADD_ROW(0) NPUQ_MADD_ROW(1) NPUQ_MADD_ROW(2) NPUQ_MADD_ROW(3) NPUQ_MADD_ROW(4) NPUQ_MADD_ROW(5)
-    a += 12;
+    NPUQ_ROWS(NPUQ_MADD_ROW)
+    a += 12;  // A panels are always 6 rows wide; rows past R are padding
   }
 #undef NPUQ_MADD_ROW
-#define NPUQ_STORE_ROW(r)                                                          \
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), c##r##0);           \
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), c##r##1);
-  NPUQ_STORE_ROW(0) NPUQ_STORE_ROW(1) NPUQ_STORE_ROW(2) NPUQ_STORE_ROW(3) NPUQ_STORE_ROW(4) NPUQ_STORE_ROW(5)
+#define NPUQ_STORE_ROW(r)                                                            \
+  if constexpr (R > r) {                                                             \
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), c##r##0);           \
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), c##r##1);       \
+  }
+  NPUQ_ROWS(NPUQ_STORE_ROW)
 #undef NPUQ_STORE_ROW
+#undef NPUQ_ROWS
 }
 
 inline void tile_4x8_s64(size_t kc, const int32_t* a, const int32_t* b, int64_t* c, size_t ldc, bool accumulate) {
@@ -98,11 +105,21 @@ inline void tile_4x8_s64(size_t kc, const int32_t* a, const int32_t* b, int64_t*
 template <bool Indirect>
 void gemm_6x16(size_t mr, size_t nr, size_t kc, const int16_t* a, const void* b, size_t boff, int32_t* c, size_t ldc,
                bool accumulate) {
-  if (mr == 6 && nr == 16) return tile_6x16<Indirect>(kc, a, b, boff, c, ldc, accumulate);
+  if (nr == 16) {  // full width: only the rows that exist (64 rows are 10 x 6 + 4)
+    switch (mr) {
+      case 6: return tile_rx16<6, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+      case 5: return tile_rx16<5, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+      case 4: return tile_rx16<4, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+      case 3: return tile_rx16<3, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+      case 2: return tile_rx16<2, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+      default: return tile_rx16<1, Indirect>(kc, a, b, boff, c, ldc, accumulate);
+    }
+  }
+  // Narrow edge tile: a full tile in a local buffer, the valid part copied out.
   alignas(32) int32_t tmp[6 * 16];
   if (accumulate)
     for (size_t i = 0; i < mr; ++i) std::memcpy(tmp + i * 16, c + i * ldc, nr * sizeof(int32_t));
-  tile_6x16<Indirect>(kc, a, b, boff, tmp, 16, accumulate);
+  tile_rx16<6, Indirect>(kc, a, b, boff, tmp, 16, accumulate);
   for (size_t i = 0; i < mr; ++i) std::memcpy(c + i * ldc, tmp + i * 16, nr * sizeof(int32_t));
 }
 
