@@ -25,7 +25,11 @@ Program::Program(PlanDesc plan, Isa isa, size_t threads) : plan_(std::move(plan)
   pool_ = std::make_unique<ThreadPool>(threads);
   const char* prof = std::getenv("NPUQ_PROFILE");
   profile_ = prof && *prof && std::strcmp(prof, "0") != 0;
-  if (profile_) node_ns_.assign(ops_.size(), 0.0);
+  if (profile_) {
+    node_ns_.assign(ops_.size(), 0.0);
+    const long n = std::strtol(prof, nullptr, 10);  // NPUQ_PROFILE=N lists the N slowest nodes (1: 10)
+    profile_nodes_ = n > 1 ? size_t(n) : 10;
+  }
 }
 
 Program::~Program() {
@@ -49,7 +53,7 @@ Program::~Program() {
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return node_ns_[a] > node_ns_[b]; });
   std::fprintf(stderr, "  slowest nodes:\n");
-  for (size_t i = 0; i < std::min<size_t>(10, order.size()); ++i) {
+  for (size_t i = 0; i < std::min(profile_nodes_, order.size()); ++i) {
     const NodeDesc& n = plan_.nodes[order[i]];
     std::fprintf(stderr, "  %10.3f ms  %s \"%s\"\n", node_ns_[order[i]] / 1e6 / double(profiled_runs_), n.op.c_str(), n.name.c_str());
   }

@@ -41,6 +41,7 @@ class Program {
   // With the environment variable NPUQ_PROFILE set (to anything but 0) when the program is built, each
   // node's run time is summed, and the program prints the time per op type and the slowest nodes to
   // stderr when it is destroyed: the measurement to take before optimizing a model's run.
+  // NPUQ_PROFILE=N (N > 1) lists the N slowest nodes instead of 10.
   ~Program();
 
  private:
@@ -64,6 +65,7 @@ class Program {
   mutable std::mutex profile_mu_;
   mutable std::vector<double> node_ns_;
   mutable size_t profiled_runs_ = 0;
+  size_t profile_nodes_ = 10;
 };
 
 }  // namespace npuq
