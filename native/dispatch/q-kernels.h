@@ -53,6 +53,22 @@ struct QPlaneWindow {
 // acc[oh * OW + ow] = sum_t xp(...) * w[t], w[t] = (weight - zero point) of 8-bit weights; int32 exact.
 using QDwConvS16Fn = void (*)(const QPlaneWindow& p, const int16_t* w, int32_t* acc);
 
+// Depthwise convolution of 8 channels at once (small planes, where per-plane rows are too short for the
+// kernel above): an int16 buffer of pixels [rows][Wp][8] holding (x - zero_point) of 8 channels
+// interleaved, 0 in the padding; no stride phases. Unused channel lanes (a last group of fewer than 8)
+// have weight 0, their inputs may hold any int16. For oh < OH, ow < OW, c < 8:
+//   acc[(oh * OW + ow) * 8 + c] = sum_{t < taps} xp[(oh * SH * Wp + ow * SW + tap_off[t]) * 8 + c] * w[t * 8 + c]
+// tap_off in pixels (kh * DH * Wp + kw * DW, kh-major); w[t * 8 + c] = (weight - zero point) of 8-bit
+// weights (0 for unused lanes); int32 exact (the driver guarantees no overflow, any order).
+struct QDwC8Window {
+  const int16_t* xp = nullptr;
+  size_t Wp = 0;
+  const size_t* tap_off = nullptr;
+  size_t taps = 0;
+  size_t OH = 0, OW = 0, SH = 1, SW = 1;
+};
+using QDwConvC8Fn = void (*)(const QDwC8Window& p, const int16_t* w, int32_t* acc);
+
 // ---- requantization --------------------------------------------------------------------------------
 // out[i] = requantize_one(int64(acc[i]) + bias[i * stride], method, round, scale[i * stride],
 //                         multiplier[i * stride], shift[i * stride], zp, qmin, qmax)
@@ -87,6 +103,8 @@ struct QKernels {
   QUkernel<QGemmS32Fn> gemm_s32;
   const char* dwconv_name = nullptr;
   QDwConvS16Fn dwconv = nullptr;
+  const char* dwconv_c8_name = nullptr;
+  QDwConvC8Fn dwconv_c8 = nullptr;
   const char* requant_name = nullptr;
   QRequantFn requant = nullptr;
 };
@@ -101,6 +119,7 @@ const QKernels& q_kernels(Isa isa);
 void qgemm_s16s16_s32_4x4__scalar(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x4__scalar(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32__scalar(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_c8_s16s16_s32__scalar(const QDwC8Window&, const int16_t*, int32_t*);
 void requant_s32__scalar(const QRequantArgs&, const int32_t*, size_t, void*);
 
 #if defined(NPUQ_HAVE_AVX2)
@@ -109,6 +128,7 @@ void qgemm_s16s16_s32_6x16c2_indirect__avx2(size_t, size_t, size_t, const int16_
                                             int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x8__avx2(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_16x__avx2(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_c8_s16s16_s32__avx2(const QDwC8Window&, const int16_t*, int32_t*);
 void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 
@@ -116,6 +136,7 @@ void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
 void qgemm_s16s16_s32_8x8__neon(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x8__neon(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_8x__neon(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_c8_s16s16_s32__neon(const QDwC8Window&, const int16_t*, int32_t*);
 void requant_s32_4x__neon(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 
@@ -130,6 +151,7 @@ void qgemm_s32s32_s64_4xv__rvv(size_t, size_t, size_t, const int32_t*, const int
 size_t qgemm_s16s16_s32_4xv_nr__rvv();
 size_t qgemm_s32s32_s64_4xv_nr__rvv();
 void qdwconv_s16s16_s32_v__rvv(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_c8_s16s16_s32__rvv(const QDwC8Window&, const int16_t*, int32_t*);
 void requant_s32_v__rvv(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 

@@ -6,6 +6,9 @@
 #include <stdexcept>
 
 #include "qtest-util.h"
+#include "dispatch/q-kernels.h"
+#include "kernels/qconv/qconv-dw-c8.h"
+#include "kernels/qconv/qplane.h"
 
 using namespace npuq;
 
@@ -227,6 +230,93 @@ void validation() {
   CHECK_THROWS(QConv2d::create(Isa::Scalar, p, nullptr), "weight is null");
 }
 
+
+// ---- depthwise, 8 channels at a time (qconv-dw-c8.h) ----------------------------------------------
+// The c8 kernels of every tier against the scalar c8 kernel and, lane by lane, against the per-plane
+// depthwise kernel of the same tier (QPlaneLayout + dwconv) on random windows.
+void c8_kernels(std::mt19937& rng) {
+  size_t cases = 0;
+  for (int it = 0; it < 300; ++it) {
+    WindowGeometry g;
+    g.KH = 1 + rng() % 5; g.KW = 1 + rng() % 5; g.SH = 1 + rng() % 2; g.SW = 1 + rng() % 2;
+    g.DH = 1 + rng() % 2; g.DW = 1 + rng() % 2; g.OH = 1 + rng() % 17; g.OW = 1 + rng() % 17;
+    g.PT = g.PL = 0;
+    g.H = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1;
+    g.W = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1;
+    const size_t KK = g.KH * g.KW, HW = g.H * g.W;
+    std::uniform_int_distribution<int> v(-255, 255);
+    std::vector<int16_t> xi(HW * 8), w8(KK * 8);
+    for (auto& e : xi) e = int16_t(rng() % 16 == 0 ? (rng() % 2 ? 255 : -255) : v(rng));
+    for (auto& e : w8) e = int16_t(rng() % 16 == 0 ? (rng() % 2 ? 255 : -255) : v(rng));
+    std::vector<size_t> off(KK);
+    for (size_t kh = 0; kh < g.KH; ++kh)
+      for (size_t kw = 0; kw < g.KW; ++kw) off[kh * g.KW + kw] = kh * g.DH * g.W + kw * g.DW;
+    QDwC8Window win;
+    win.xp = xi.data(); win.Wp = g.W; win.tap_off = off.data(); win.taps = KK;
+    win.OH = g.OH; win.OW = g.OW; win.SH = g.SH; win.SW = g.SW;
+    const size_t n = g.OH * g.OW * 8;
+    std::vector<int32_t> ref(n + 8, 0x5A5A5A);
+    q_kernels(Isa::Scalar).dwconv_c8(win, w8.data(), ref.data());
+    const std::string geo = check::format("OH=%zu OW=%zu K=%zux%zu S=%zux%zu D=%zux%zu", g.OH, g.OW, g.KH, g.KW, g.SH,
+                                          g.SW, g.DH, g.DW);
+    CHECK(ref[n] == 0x5A5A5A, "scalar c8 wrote past the output | %s", geo.c_str());
+    for (Isa isa : supported_isas()) {
+      const QKernels& k = q_kernels(isa);
+      std::vector<int32_t> got(n + 8, 0x5A5A5A);
+      k.dwconv_c8(win, w8.data(), got.data());
+      CHECK(got == ref, "%s %s vs scalar c8 | %s", isa_name(isa), k.dwconv_c8_name, geo.c_str());
+      // Per plane: lane c as a plane of its own through the tier's per-row depthwise kernel.
+      QPlaneLayout layout(g);
+      std::vector<int16_t> plane(HW), buf(layout.buffer_size()), wc(KK);
+      std::vector<int32_t> acc(g.OH * g.OW);
+      for (size_t c = 0; c < 8; ++c) {
+        for (size_t i = 0; i < HW; ++i) plane[i] = xi[i * 8 + c];
+        for (size_t t = 0; t < KK; ++t) wc[t] = w8[t * 8 + c];
+        layout.fill(plane.data(), QType::S16, 0, buf.data());
+        k.dwconv(layout.window(buf.data()), wc.data(), acc.data());
+        size_t bad = 0;
+        for (size_t i = 0; i < acc.size(); ++i) bad += acc[i] != got[i * 8 + c];
+        CHECK(bad == 0, "%s c8 lane %zu vs per-plane %s: %zu differences | %s", isa_name(isa), c, k.dwconv_name, bad,
+              geo.c_str());
+      }
+    }
+    ++cases;
+  }
+  std::printf("test_qconv2d: %zu c8 kernel cases\n", cases);
+}
+
+// Whole depthwise convolutions of the c8 shapes (8-bit operands, M == C, small planes; some larger planes
+// and the 64-bit mode fall back to the per-plane path) through check_case: scalar vs the int64
+// reference, every tier and 2 threads vs scalar, outputs and run_acc.
+size_t c8_convs(std::mt19937& rng, double scale) {
+  const size_t Cs[] = {1, 3, 8, 9, 16, 17, 96};
+  const QType t8[] = {QType::U8, QType::S8};
+  size_t cases = 0, c8 = 0;
+  for (int it = 0; it < 420; ++it) {
+    Geo g{};
+    g.N = 1 + rng() % 3; g.C = g.M = g.G = Cs[rng() % 7];
+    g.H = 1 + rng() % 17; g.W = rng() % 4 == 0 ? g.H : 1 + rng() % 17;
+    g.KH = g.KW = 1 + 2 * (rng() % 3);
+    if (rng() % 6 == 0) g.KW = 1 + 2 * (rng() % 3);
+    g.SH = g.SW = 1 + rng() % 2;
+    if (rng() % 6 == 0) g.SW = 3 - g.SH;
+    g.DH = g.DW = rng() % 4 == 0 ? 2 : 1;
+    g.PT = rng() % 3; g.PL = rng() % 3; g.PB = rng() % 3; g.PR = rng() % 3;
+    const size_t eh = (g.KH - 1) * g.DH + 1, ew = (g.KW - 1) * g.DW + 1;
+    if (g.H + g.PT + g.PB < eh || g.W + g.PL + g.PR < ew || g.PT >= g.H + eh || g.PL >= g.W + ew) continue;
+    if (std::uniform_real_distribution<double>(0, 1)(rng) > scale) continue;
+    const Case c = make_case(rng, g, t8[rng() % 2], t8[rng() % 2], int(rng() % 60));
+    check_case(c, make_data(c.p, rng));
+    ++cases;
+    QConvSetup s;
+    s.p = c.p;
+    s.mode32 = true;
+    c8 += QDwConvC8::applies(s);
+    if (check::failures() > 30) break;
+  }
+  std::printf("test_qconv2d: %zu c8-shaped convolutions (%zu small enough for the c8 path in mode 32)\n", cases, c8);
+  return cases;
+}
 }  // namespace
 
 int main() {
@@ -265,6 +355,8 @@ int main() {
         ++cases;
         if (check::failures() > 30) return check_summary("test_qconv2d");
       }
+  c8_kernels(rng);
+  cases += c8_convs(rng, scale);
   std::printf("test_qconv2d: %zu cases, tiers:", cases);
   for (Isa isa : supported_isas()) std::printf(" %s", isa_name(isa));
   std::printf("\n");

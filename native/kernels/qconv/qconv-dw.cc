@@ -1,9 +1,10 @@
 // Depthwise QConv2d (G == C, channel multiplier M/C): each input plane is padded once as (q - zp) into an
 // int16 buffer (int32 for 16-bit inputs or int64 mode), then every output channel of that plane runs the
 // tier's depthwise kernel (int32 sums) and is requantized row by row. The int64 mode runs one portable
-// loop for all tiers.
+// loop for all tiers. Small planes of mode 32 with multiplier 1 go 8 channels at a time (qconv-dw-c8.h).
 #include <algorithm>
 
+#include "kernels/qconv/qconv-dw-c8.h"
 #include "kernels/qconv/qconv-internal.h"
 #include "kernels/qconv/qplane.h"
 
@@ -51,6 +52,7 @@ class QConvDepthwise final : public QConv2d {
         w_[i] = v - s_.wzp[m];
       }
     if (s_.mode32) w16_.assign(w_.begin(), w_.end());  // |w - zw| <= 255
+    if (QDwConvC8::applies(s_)) c8_ = std::make_unique<QDwConvC8>(s_, w_);
   }
 
   void run(const void* x, void* y, ThreadPool* pool) const override { compute(x, y, nullptr, pool); }
@@ -58,6 +60,7 @@ class QConvDepthwise final : public QConv2d {
 
  private:
   void compute(const void* x, void* y, int64_t* acc, ThreadPool* pool) const {
+    if (c8_) return c8_->run(s_, x, y, acc, pool);
     const QConv2dParams& p = s_.p;
     const size_t planes = p.N * p.C, threads = pool ? pool->threads() : 1;
     const double work = double(p.N) * p.M * p.OH * p.OW * p.KH * p.KW;
@@ -106,6 +109,7 @@ class QConvDepthwise final : public QConv2d {
   QPlaneLayout layout_;
   std::vector<int32_t> w_;
   std::vector<int16_t> w16_;
+  std::unique_ptr<QDwConvC8> c8_;  // small planes, mode 32, multiplier 1
 };
 
 }  // namespace
