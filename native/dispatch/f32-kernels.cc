@@ -1,8 +1,7 @@
 // The one table naming every float32 kernel per tier. Filled once; a tier with no kernels of its own
-// (NEON and RVV float kernels are not written yet) keeps the scalar entries.
+// keeps the scalar entries (NEON and RVV have only their MaxPool 2x2 kernels so far).
 #include "dispatch/f32-kernels.h"
 
-#include <mutex>
 
 namespace npuq {
 
@@ -22,6 +21,8 @@ F32Kernels scalar_kernels() {
   k.dwconv_direct_name = "dwconv_direct_f32__scalar";
   k.dwconv_direct = dwconv_direct_f32__scalar;
   k.maxpool = maxpool_f32__scalar;
+  k.maxpool2x2_name = "maxpool2x2_f32__scalar";
+  k.maxpool2x2 = maxpool2x2_f32__scalar;
   k.avgpool = avgpool_f32__scalar;
   k.global_avg = global_avgpool_f32__scalar;
   k.global_max = global_maxpool_f32__scalar;
@@ -44,6 +45,8 @@ F32Kernels avx2_kernels() {
   k.dwconv_direct_name = "dwconv_direct_f32_8x__avx2";
   k.dwconv_direct = dwconv_direct_f32_8x__avx2;
   k.maxpool = maxpool_f32_8x__avx2;
+  k.maxpool2x2_name = "maxpool2x2_f32_8x__avx2";
+  k.maxpool2x2 = maxpool2x2_f32_8x__avx2;
   k.avgpool = avgpool_f32_8x__avx2;
   k.global_avg = global_avgpool_f32_8c__avx2;
   k.global_max = global_maxpool_f32_8c__avx2;
@@ -54,15 +57,37 @@ F32Kernels avx2_kernels() {
 }
 #endif
 
+#if defined(NPUQ_HAVE_NEON)
+// Neon and NeonDot alike (no float kernel uses dotprod).
+F32Kernels neon_kernels(Isa isa) {
+  F32Kernels k = scalar_kernels();
+  k.isa = isa;
+  k.maxpool2x2_name = "maxpool2x2_f32_8x__neon";
+  k.maxpool2x2 = maxpool2x2_f32_8x__neon;
+  return k;
+}
+#endif
+
+#if defined(NPUQ_HAVE_RVV)
+F32Kernels rvv_kernels() {
+  F32Kernels k = scalar_kernels();
+  k.isa = Isa::Rvv;
+  k.maxpool2x2_name = "maxpool2x2_f32_e32m2__rvv";
+  k.maxpool2x2 = maxpool2x2_f32_e32m2__rvv;
+  return k;
+}
+#endif
+
 struct Table {
   F32Kernels tiers[kTiers];
   bool runnable[kTiers] = {};
 };
 
 const Table& table() {
-  static std::once_flag once;
-  static Table t;
-  std::call_once(once, [] {
+  // A function-local static: built once, thread-safe, and read without the thread-local lookups
+  // std::call_once makes on every call (this runs on every kernel dispatch).
+  static const Table built = [] {
+    Table t;
     for (int i = 0; i < kTiers; ++i) t.tiers[i] = scalar_kernels();
     t.runnable[static_cast<int>(Isa::Scalar)] = true;
     for (Isa isa : supported_isas()) {
@@ -70,9 +95,16 @@ const Table& table() {
 #if defined(NPUQ_HAVE_AVX2)
       if (isa == Isa::Avx2) t.tiers[static_cast<int>(isa)] = avx2_kernels();
 #endif
+#if defined(NPUQ_HAVE_NEON)
+      if (isa == Isa::Neon || isa == Isa::NeonDot) t.tiers[static_cast<int>(isa)] = neon_kernels(isa);
+#endif
+#if defined(NPUQ_HAVE_RVV)
+      if (isa == Isa::Rvv) t.tiers[static_cast<int>(isa)] = rvv_kernels();
+#endif
     }
-  });
-  return t;
+    return t;
+  }();
+  return built;
 }
 
 }  // namespace

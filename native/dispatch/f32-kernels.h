@@ -51,6 +51,15 @@ struct DwDirectPlane {
 using DwDirectFn = void (*)(const DwDirectPlane& p, const float* w, const float* bias, const Activation& act);
 // y = max over taps (acc = -inf; acc = x > acc ? x : acc), padding holds -inf.
 using MaxPoolFn = void (*)(const PlaneWindow& p);
+// MaxPool 2x2, stride 2, no padding, straight from the unpadded input (no copy). For r < rows and
+// ow < OW: y[r*OW + ow] = max over the taps x[2r*W + 2ow], x[2r*W + 2ow+1], x[(2r+1)*W + 2ow],
+// x[(2r+1)*W + 2ow+1], in that order, as acc = -inf; acc = v > acc ? v : acc (same as MaxPoolFn: a NaN
+// tap never wins, ties keep the earlier tap, so -0/+0 come out as the first of them). Needs 2*OW <= W.
+// Reads nothing outside the call's 2*rows input rows of W floats, writes nothing outside y[0, rows*OW)
+// (a row tail may be stored as a whole vector over later rows' outputs, rewritten afterwards: y must not
+// overlap x). Output row r of plane p of an H = 2*OH input is global row p*OH + r, so an even-H tensor
+// is one call (or one per thread); with H = 2*OH + 1 one call per plane.
+using MaxPool2x2Fn = void (*)(size_t rows, size_t W, size_t OW, const float* x, float* y);
 // y = (sum over taps in order, from +0) / (hcount[oh] * wcount[ow]), padding holds 0.
 using AvgPoolFn = void (*)(const PlaneWindow& p, const float* hcount, const float* wcount);
 // y[i] = reduce(x[i*HW .. i*HW+HW)) in index order, for i < rows.
@@ -71,6 +80,8 @@ struct F32Kernels {
   const char* dwconv_direct_name = nullptr;
   DwDirectFn dwconv_direct = nullptr;
   MaxPoolFn maxpool = nullptr;
+  const char* maxpool2x2_name = nullptr;
+  MaxPool2x2Fn maxpool2x2 = nullptr;
   AvgPoolFn avgpool = nullptr;
   GlobalPoolFn global_avg = nullptr, global_max = nullptr;
   BinaryFn binary = nullptr;
@@ -90,6 +101,7 @@ void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float
 void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32__scalar(const DwDirectPlane&, const float*, const float*, const Activation&);
 void maxpool_f32__scalar(const PlaneWindow&);
+void maxpool2x2_f32__scalar(size_t, size_t, size_t, const float*, float*);
 void avgpool_f32__scalar(const PlaneWindow&, const float*, const float*);
 void global_avgpool_f32__scalar(size_t, size_t, const float*, float*);
 void global_maxpool_f32__scalar(size_t, size_t, const float*, float*);
@@ -103,12 +115,21 @@ void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*
 void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32_8x__avx2(const DwDirectPlane&, const float*, const float*, const Activation&);
 void maxpool_f32_8x__avx2(const PlaneWindow&);
+void maxpool2x2_f32_8x__avx2(size_t, size_t, size_t, const float*, float*);
 void avgpool_f32_8x__avx2(const PlaneWindow&, const float*, const float*);
 void global_avgpool_f32_8c__avx2(size_t, size_t, const float*, float*);
 void global_maxpool_f32_8c__avx2(size_t, size_t, const float*, float*);
 void binary_f32__avx2(BinaryOp, size_t, const float*, size_t, const float*, size_t, float*);
 void unary_f32__avx2(UnaryOp, float, float, size_t, const float*, float*);
 void affine_f32__avx2(size_t, const float*, float, float, float*);
+#endif
+
+#if defined(NPUQ_HAVE_NEON)
+void maxpool2x2_f32_8x__neon(size_t, size_t, size_t, const float*, float*);
+#endif
+
+#if defined(NPUQ_HAVE_RVV)
+void maxpool2x2_f32_e32m2__rvv(size_t, size_t, size_t, const float*, float*);
 #endif
 
 }  // namespace npuq

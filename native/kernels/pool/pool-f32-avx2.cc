@@ -46,6 +46,18 @@ inline void transpose8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+// MaxPool 2x2 s2 on 16 consecutive floats of each of two rows (a0 a1 above, b0 b1 below): the even and
+// odd columns come from in-lane shuffles, so the maxima are in output order 0 1 4 5 | 2 3 6 7 until one
+// cross-lane permute at the end. Taps in (kh, kw) order, max_ps(v, acc) = v > acc ? v : acc.
+inline __m256 max2x2(__m256 a0, __m256 a1, __m256 b0, __m256 b1) {
+  __m256 acc = _mm256_set1_ps(-HUGE_VALF);
+  acc = _mm256_max_ps(_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+  acc = _mm256_max_ps(_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+  acc = _mm256_max_ps(_mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+  acc = _mm256_max_ps(_mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
 // Reduces rows [0, rows) of x (row stride HW) with op, 8 rows per step; rem rows stay scalar.
 template <typename V, typename S>
 void global_reduce(size_t rows, size_t HW, const float* x, float* y, float init, V vop, S sop) {
@@ -95,6 +107,39 @@ void maxpool_f32_8x__avx2(const PlaneWindow& p) {
       __m256 a0 = _mm256_set1_ps(-HUGE_VALF);
       for (size_t t = 0; t < p.taps; ++t) a0 = _mm256_max_ps(_mm256_loadu_ps(base + p.tap_off[t] + ow), a0);
       store(y + ow, p.OW - ow, a0);
+    }
+  }
+}
+
+void maxpool2x2_f32_8x__avx2(size_t rows, size_t W, size_t OW, const float* x, float* y) {
+  const float* const x_end = x + 2 * rows * W;
+  float* const y_end = y + rows * OW;
+  for (size_t r = 0; r < rows; ++r, x += 2 * W, y += OW) {
+    const float* x0 = x;
+    const float* x1 = x + W;
+    size_t ow = 0;
+    for (; ow + 8 <= OW; ow += 8) {
+      const float *a = x0 + 2 * ow, *b = x1 + 2 * ow;
+      _mm256_storeu_ps(y + ow, max2x2(_mm256_loadu_ps(a), _mm256_loadu_ps(a + 8), _mm256_loadu_ps(b),
+                                      _mm256_loadu_ps(b + 8)));
+    }
+    if (ow == OW) continue;
+    const float *a = x0 + 2 * ow, *b = x1 + 2 * ow;
+    if (b + 16 <= x_end && y + ow + 8 <= y_end) {
+      // Fewer than 8 outputs left, but a full vector stays inside this call's input and output: the
+      // extra lanes read the next rows and write outputs of later rows, which are written afterwards
+      // (masked loads and stores would cost more than the whole row on some CPUs).
+      _mm256_storeu_ps(y + ow, max2x2(_mm256_loadu_ps(a), _mm256_loadu_ps(a + 8), _mm256_loadu_ps(b),
+                                      _mm256_loadu_ps(b + 8)));
+      continue;
+    }
+    for (; ow < OW; ++ow) {  // the call's last rows: scalar, same steps
+      float acc = -HUGE_VALF;
+      acc = x0[2 * ow] > acc ? x0[2 * ow] : acc;
+      acc = x0[2 * ow + 1] > acc ? x0[2 * ow + 1] : acc;
+      acc = x1[2 * ow] > acc ? x1[2 * ow] : acc;
+      acc = x1[2 * ow + 1] > acc ? x1[2 * ow + 1] : acc;
+      y[ow] = acc;
     }
   }
 }

@@ -1,4 +1,6 @@
-// Public pooling entry points (kernels.h): padded planes (plane-window.h), divisors, threading.
+// Public pooling entry points (kernels.h): padded planes (plane-window.h), divisors, threading. MaxPool
+// 2x2 stride 2 whose windows all lie inside the input (the usual CNN downsampling) skips the padded copy
+// and runs the tier's maxpool2x2 kernel on the input rows directly; same results bit for bit.
 #include <cmath>
 #include <vector>
 
@@ -43,10 +45,39 @@ void for_planes(const Pool2dShape& s, const PlaneWindowLayout& layout, ThreadPoo
   });
 }
 
+// Kernel 2x2, stride 2, dilation 1, no top/left padding, and no window reaching the bottom/right
+// padding: every output is the max of four input values.
+bool is_maxpool2x2(const Pool2dShape& s) {
+  return s.KH == 2 && s.KW == 2 && s.SH == 2 && s.SW == 2 && s.DH == 1 && s.DW == 1 && s.PT == 0 &&
+         s.PL == 0 && 2 * s.OH <= s.H && 2 * s.OW <= s.W;
+}
+
+// Memory-bound and fast: below ~256K outputs (the digits CNN's pools at batch 64 have 100K and 50K)
+// handing rows to the pool costs more than it saves (those two: 0.22 ms on 2 threads, 0.09 ms on one).
+constexpr double kMaxPool2x2SerialOutputs = 262144.0;
+
+void maxpool2x2(MaxPool2x2Fn fn, const Pool2dShape& s, const float* x, float* y, ThreadPool* pool) {
+  const size_t planes = s.N * s.C;
+  const size_t threads = pool ? pool->threads() : 1;
+  const double outputs = static_cast<double>(planes) * s.OH * s.OW;
+  const size_t chunks = outputs < kMaxPool2x2SerialOutputs ? 1 : threads * 2;
+  ThreadPool* p = threads > 1 ? pool : nullptr;
+  if (s.H == 2 * s.OH) {
+    // Plane p's output row oh reads input rows 2 * (p*OH + oh) and the next: one stream of row pairs.
+    parallel_ranges(p, planes * s.OH, chunks,
+                    [&](size_t b, size_t e) { fn(e - b, s.W, s.OW, x + b * 2 * s.W, y + b * s.OW); });
+    return;
+  }
+  parallel_ranges(p, planes, chunks, [&](size_t b, size_t e) {
+    for (size_t q = b; q < e; ++q) fn(s.OH, s.W, s.OW, x + q * s.H * s.W, y + q * s.OH * s.OW);
+  });
+}
+
 }  // namespace
 
 void maxpool2d_f32(Isa isa, const Pool2dShape& s, const float* x, float* y, ThreadPool* pool) {
   if (empty(s)) return;
+  if (is_maxpool2x2(s)) return maxpool2x2(f32_kernels(isa).maxpool2x2, s, x, y, pool);
   const PlaneWindowLayout layout(geometry(s));
   const MaxPoolFn fn = f32_kernels(isa).maxpool;
   for_planes(s, layout, pool, [&](size_t p, float* buf) {
