@@ -1,6 +1,8 @@
 // Float32 kernel benchmarks: GFLOP/s of sgemm and typical convolutions per tier, 1 and 2 threads.
 // Usage: bench_kernels [filter [tier]]   (only cases whose name contains filter; only that tier)
 #include <algorithm>
+#include <array>
+#include <deque>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -105,6 +107,26 @@ int main(int argc, char** argv) {
         s.SH = s.SW = 2; s.PT = s.PL = 2;
         convs.push_back({"dwconv 5x5 s2 120ch 40x40", s});
       }
+      // The digits CNN's convolutions at batch 64: small maps, where im2col and edge tiles dominate.
+      for (const auto& d : {std::array<size_t, 3>{1, 16, 20}, std::array<size_t, 3>{16, 32, 10},
+                            std::array<size_t, 3>{32, 64, 5}}) {
+        Conv2dShape s; s.N = 64; s.C = d[0]; s.M = d[1]; s.H = s.W = s.OH = s.OW = d[2]; s.KH = s.KW = 3;
+        s.PT = s.PL = 1;
+        static std::deque<std::string> names;  // stable c_str() for ConvCase::name
+        names.push_back("conv 3x3 " + std::to_string(d[0]) + "->" + std::to_string(d[1]) + " " +
+                        std::to_string(d[2]) + "x" + std::to_string(d[2]) + " n64");
+        convs.push_back({names.back().c_str(), s});
+      }
+      // digits_mobilenetv2's depthwise convolutions at batch 64: small maps, 8 channels per vector.
+      for (const auto& d : {std::array<size_t, 3>{48, 16, 1}, std::array<size_t, 3>{96, 8, 2},
+                            std::array<size_t, 3>{160, 4, 1}}) {
+        Conv2dShape s; s.N = 64; s.C = s.G = s.M = d[0]; s.H = s.W = d[1]; s.OH = s.OW = (d[1] - 1) / d[2] + 1;
+        s.KH = s.KW = 3; s.SH = s.SW = d[2]; s.PT = s.PL = 1;
+        static std::deque<std::string> dw_names;  // stable c_str() for ConvCase::name
+        dw_names.push_back("dwconv 3x3 s" + std::to_string(d[2]) + " " + std::to_string(d[0]) + "ch " +
+                           std::to_string(d[1]) + "x" + std::to_string(d[1]) + " n64");
+        convs.push_back({dw_names.back().c_str(), s});
+      }
       for (const ConvCase& cc : convs) {
         if (!strstr(cc.name, filter)) continue;
         const Conv2dShape& s = cc.s;
@@ -115,6 +137,20 @@ int main(int argc, char** argv) {
         auto conv = Conv2dF32::create(isa, s, w.data(), b.data(), Activation::clamp(0.0f, 6.0f));
         const double flops = 2.0 * s.N * s.M * s.OH * s.OW * (s.C / s.G) * s.KH * s.KW;
         report(cc.name, isa, threads, flops, time_it([&] { conv->run(x.data(), y.data(), pool); }));
+      }
+      // MaxPool 2x2 stride 2 (the digits CNN's two at batch 64, and a large map); "GFLOP/s" counts the
+      // four compares per output.
+      for (const auto& d : {std::array<size_t, 4>{64, 16, 20, 20}, std::array<size_t, 4>{64, 32, 10, 10},
+                            std::array<size_t, 4>{1, 64, 112, 112}}) {
+        Pool2dShape s; s.N = d[0]; s.C = d[1]; s.H = d[2]; s.W = d[3]; s.OH = s.H / 2; s.OW = s.W / 2;
+        s.KH = s.KW = s.SH = s.SW = 2;
+        const std::string name = "maxpool 2x2 s2 " + std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" +
+                                 std::to_string(d[2]) + "x" + std::to_string(d[3]);
+        if (!strstr(name.c_str(), filter)) continue;
+        auto x = rand_vec(s.N * s.C * s.H * s.W, 6);
+        std::vector<float> y(s.N * s.C * s.OH * s.OW);
+        report(name.c_str(), isa, threads, 4.0 * y.size(),
+               time_it([&] { maxpool2d_f32(isa, s, x.data(), y.data(), pool); }));
       }
     }
   }

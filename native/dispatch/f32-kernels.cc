@@ -1,5 +1,5 @@
 // The one table naming every float32 kernel per tier. Filled once; a tier with no kernels of its own
-// keeps the scalar entries (NEON and RVV have only their MaxPool 2x2 kernels so far).
+// keeps the scalar entries (NEON and RVV have only their MaxPool 2x2 and dwconv_c8 kernels so far).
 #include "dispatch/f32-kernels.h"
 
 
@@ -20,6 +20,8 @@ F32Kernels scalar_kernels() {
   k.dwconv = dwconv_f32__scalar;
   k.dwconv_direct_name = "dwconv_direct_f32__scalar";
   k.dwconv_direct = dwconv_direct_f32__scalar;
+  k.dwconv_c8_name = "dwconv_c8_f32__scalar";
+  k.dwconv_c8 = dwconv_c8_f32__scalar;
   k.maxpool = maxpool_f32__scalar;
   k.maxpool2x2_name = "maxpool2x2_f32__scalar";
   k.maxpool2x2 = maxpool2x2_f32__scalar;
@@ -44,6 +46,8 @@ F32Kernels avx2_kernels() {
   k.dwconv = dwconv_f32_8x__avx2;
   k.dwconv_direct_name = "dwconv_direct_f32_8x__avx2";
   k.dwconv_direct = dwconv_direct_f32_8x__avx2;
+  k.dwconv_c8_name = "dwconv_c8_f32__avx2";
+  k.dwconv_c8 = dwconv_c8_f32__avx2;
   k.maxpool = maxpool_f32_8x__avx2;
   k.maxpool2x2_name = "maxpool2x2_f32_8x__avx2";
   k.maxpool2x2 = maxpool2x2_f32_8x__avx2;
@@ -64,6 +68,8 @@ F32Kernels neon_kernels(Isa isa) {
   k.isa = isa;
   k.maxpool2x2_name = "maxpool2x2_f32_8x__neon";
   k.maxpool2x2 = maxpool2x2_f32_8x__neon;
+  k.dwconv_c8_name = "dwconv_c8_f32__neon";
+  k.dwconv_c8 = dwconv_c8_f32__neon;
   return k;
 }
 #endif
@@ -74,6 +80,8 @@ F32Kernels rvv_kernels() {
   k.isa = Isa::Rvv;
   k.maxpool2x2_name = "maxpool2x2_f32_e32m2__rvv";
   k.maxpool2x2 = maxpool2x2_f32_e32m2__rvv;
+  k.dwconv_c8_name = "dwconv_c8_f32_e32m2__rvv";
+  k.dwconv_c8 = dwconv_c8_f32_e32m2__rvv;
   return k;
 }
 #endif

@@ -49,6 +49,30 @@ struct DwDirectPlane {
   const float* zeros = nullptr;  // W zeros: what SIMD kernels read for rows outside the plane
 };
 using DwDirectFn = void (*)(const DwDirectPlane& p, const float* w, const float* bias, const Activation& act);
+// Depthwise convolution (channel multiplier 1) of `channels` (1..8) planes of one image at once, vectorised
+// across channels (NCHW8c inside the kernel): the planes are copied into scratch as a zero-padded
+// interleaved [Hp][Wp][8] image (Hp, Wp from dwconv_c8_padded), every output pixel is one 8-channel
+// vector computed over [OH][OW][8] in scratch, then transposed back into the output planes. Per channel
+// c, output (oh, ow): acc = +0; for (kh, kw) in order: acc = fma(w[(kh*KW + kw)*8 + c], v, acc) with v =
+// x[c][ih*W + iw] (ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL) or +0 outside the plane; then
+// acc + bias[c]; then the clamp. Exactly the sums of dwconv_direct_f32__scalar, any stride, dilation
+// and padding. Reads only the `channels` input planes; writes only their output planes.
+struct DwC8Block {
+  const float* x = nullptr;  // plane c at x + c*H*W
+  float* y = nullptr;        // plane c at y + c*OH*OW
+  size_t channels = 8;
+  size_t H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0;
+  size_t OH = 0, OW = 0;
+  const float* w = nullptr;     // KH*KW x 8, tap-major; lanes >= channels are ignored
+  const float* bias = nullptr;  // 8 floats, or nullptr
+  float* scratch = nullptr;     // dwconv_c8_scratch_size() floats
+};
+using DwC8Fn = void (*)(const DwC8Block& b, const Activation& act);
+// Rows and columns of the padded copy: every input row/column some output reads, plus the padding.
+inline size_t dwconv_c8_padded(size_t O, size_t K, size_t S, size_t D) { return (O - 1) * S + (K - 1) * D + 1; }
+inline size_t dwconv_c8_scratch_size(const DwC8Block& b) {
+  return 8 * (dwconv_c8_padded(b.OH, b.KH, b.SH, b.DH) * dwconv_c8_padded(b.OW, b.KW, b.SW, b.DW) + b.OH * b.OW);
+}
 // y = max over taps (acc = -inf; acc = x > acc ? x : acc), padding holds -inf.
 using MaxPoolFn = void (*)(const PlaneWindow& p);
 // MaxPool 2x2, stride 2, no padding, straight from the unpadded input (no copy). For r < rows and
@@ -79,6 +103,8 @@ struct F32Kernels {
   DwConvFn dwconv = nullptr;
   const char* dwconv_direct_name = nullptr;
   DwDirectFn dwconv_direct = nullptr;
+  const char* dwconv_c8_name = nullptr;
+  DwC8Fn dwconv_c8 = nullptr;
   MaxPoolFn maxpool = nullptr;
   const char* maxpool2x2_name = nullptr;
   MaxPool2x2Fn maxpool2x2 = nullptr;
@@ -100,6 +126,7 @@ void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float
                                const SgemmTile&);
 void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32__scalar(const DwDirectPlane&, const float*, const float*, const Activation&);
+void dwconv_c8_f32__scalar(const DwC8Block&, const Activation&);
 void maxpool_f32__scalar(const PlaneWindow&);
 void maxpool2x2_f32__scalar(size_t, size_t, size_t, const float*, float*);
 void avgpool_f32__scalar(const PlaneWindow&, const float*, const float*);
@@ -114,6 +141,7 @@ void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*
                               const SgemmTile&);
 void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32_8x__avx2(const DwDirectPlane&, const float*, const float*, const Activation&);
+void dwconv_c8_f32__avx2(const DwC8Block&, const Activation&);
 void maxpool_f32_8x__avx2(const PlaneWindow&);
 void maxpool2x2_f32_8x__avx2(size_t, size_t, size_t, const float*, float*);
 void avgpool_f32_8x__avx2(const PlaneWindow&, const float*, const float*);
@@ -126,10 +154,12 @@ void affine_f32__avx2(size_t, const float*, float, float, float*);
 
 #if defined(NPUQ_HAVE_NEON)
 void maxpool2x2_f32_8x__neon(size_t, size_t, size_t, const float*, float*);
+void dwconv_c8_f32__neon(const DwC8Block&, const Activation&);
 #endif
 
 #if defined(NPUQ_HAVE_RVV)
 void maxpool2x2_f32_e32m2__rvv(size_t, size_t, size_t, const float*, float*);
+void dwconv_c8_f32_e32m2__rvv(const DwC8Block&, const Activation&);
 #endif
 
 }  // namespace npuq

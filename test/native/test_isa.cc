@@ -80,7 +80,7 @@ int main() {
     CHECK(supported || r == Isa::Scalar, "resolve_isa(%s) = %s on a machine without it", isa_name(isa), isa_name(r));
     CHECK(r == isa || r == Isa::Scalar, "resolve_isa(%s) = %s", isa_name(isa), isa_name(r));
     const F32Kernels& k = f32_kernels(isa);
-    CHECK(k.isa == r && k.gemm && k.dwconv && k.maxpool && k.maxpool2x2 && k.avgpool && k.global_avg &&
+    CHECK(k.isa == r && k.gemm && k.dwconv && k.dwconv_c8 && k.maxpool && k.maxpool2x2 && k.avgpool && k.global_avg &&
               k.global_max && k.binary && k.unary && k.affine && k.gemm_mr && k.gemm_nr,
           "kernel table for %s is complete", isa_name(isa));
     std::printf("  %-8s -> %-8s gemm %s (%zux%zu), dwconv %s\n", isa_name(isa), isa_name(k.isa), k.gemm_name,

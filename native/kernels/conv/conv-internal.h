@@ -12,6 +12,14 @@ namespace npuq {
 // Throws std::invalid_argument naming the first bad value. `what` prefixes the message.
 void validate_conv2d(const char* what, const Conv2dShape& s, const float* weight, bool transposed);
 
+// Depthwise convolutions with channel multiplier 1 (G == C == M), at least 8 channels and a scratch image
+// (padded input + output, 32 bytes per pixel) of at most kDepthwiseC8MaxPixels pixels run
+// channels-vectorised (dwconv-c8.cc); the rest go plane by plane. Shape only, never tier.
+constexpr size_t kDepthwiseC8MaxPixels = 8192;
+bool conv2d_depthwise_c8_fits(const Conv2dShape& s);
+std::unique_ptr<Conv2dF32> make_conv2d_depthwise_c8(Isa isa, const Conv2dShape& s, const float* weight,
+                                                    const float* bias, const Activation& act);
+
 // Gather tables for im2col over a padded image: element (k, j) of op(B) is
 // xp[row_off[k] + col_off[j]], where xp is one group's channels, each plane padded to Hp x Wp (pads
 // hold 0). Computed once per conv shape at create().

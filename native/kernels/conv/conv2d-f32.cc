@@ -1,7 +1,9 @@
 // Conv2dF32: picks one algorithm per shape (never per tier, so every tier computes the same sums):
-//  * depthwise (G == C, any channel multiplier M/C): column stride 1 or 2 with a multiplier below 4 reads
-//    the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the tier's
-//    dwconv kernel;
+//  * depthwise with multiplier 1, at least 8 channels and planes up to about 56x56
+//    (conv2d_depthwise_c8_fits): 8 channels at a time, one vector per output pixel (dwconv-c8.cc);
+//  * other depthwise (G == C, any channel multiplier M/C): column stride 1 or 2 with a multiplier below
+//    4 reads the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the
+//    tier's dwconv kernel;
 //  * 1x1, stride 1, no padding: GEMM straight on the input (B = x[C/G, H*W]);
 //  * otherwise: im2col packed block by block into the GEMM's B panels.
 // GEMM paths use the weights as the A operand, prepacked per group at create().
@@ -219,7 +221,10 @@ std::unique_ptr<Conv2dF32> Conv2dF32::create(Isa isa, const Conv2dShape& s, cons
   validate_conv2d("Conv2dF32", s, weight, false);
   // A one-channel stem (C = G = 1) is an ordinary convolution with K = KH*KW: the GEMM reads each
   // input tap once for all M outputs, where the depthwise kernels would reread it per output plane.
-  if (s.G == s.C && !(s.C == 1 && s.M >= 4)) return std::make_unique<Conv2dDepthwise>(isa, s, weight, bias, act);
+  if (s.G == s.C && !(s.C == 1 && s.M >= 4)) {
+    if (conv2d_depthwise_c8_fits(s)) return make_conv2d_depthwise_c8(isa, s, weight, bias, act);
+    return std::make_unique<Conv2dDepthwise>(isa, s, weight, bias, act);
+  }
   return std::make_unique<Conv2dGemm>(isa, s, weight, bias, act);
 }
 
