@@ -7,9 +7,12 @@
 // dwconv_c8_f32__scalar lane by lane; tiles of 8, 4, 2, 1 pixels of an output row. The [OH][OW][8]
 // result goes back into the planes by the same transpose, the last 1-3 pixels stored under a mask.
 // Lanes of missing channels (channels < 8) read a copy of the last channel and are never stored.
+// The block's driver (padded copy, tiles, copy back) is shared with the other tiers: dwconv-c8-impl.h.
 #include <immintrin.h>
 
 #include "dispatch/f32-kernels.h"
+#include "kernels/conv/conv-epilogue-avx2.h"
+#include "kernels/conv/dwconv-c8-impl.h"
 
 namespace npuq {
 
@@ -113,23 +116,9 @@ void unpack_output(const float* out, size_t OHW, size_t channels, float* y) {
   }
 }
 
-struct Epilogue {
-  bool has_bias, act;
-  __m256 bias, lo, hi;
-  __m256 operator()(__m256 v) const {
-    if (has_bias) v = _mm256_add_ps(v, bias);
-    if (act) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-    return v;
-  }
-};
-
-struct Taps {
-  size_t KH, KW, row, col, step;  // row/col: floats between kernel rows/columns; step: between outputs
-};
-
 // P consecutive output pixels of a row; x: tap (0, 0) of the first one.
 template <int P>
-inline void tile(const float* x, const Taps& t, const float* w, const Epilogue& ep, float* out) {
+inline void tile(const float* x, const DwC8Taps& t, const float* w, const Avx2Epilogue& ep, float* out) {
   __m256 acc[P];
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p) acc[p] = _mm256_setzero_ps();
@@ -147,32 +136,25 @@ inline void tile(const float* x, const Taps& t, const float* w, const Epilogue& 
   for (int p = 0; p < P; ++p) _mm256_storeu_ps(out + 8 * p, ep(acc[p]));
 }
 
+// The tier's side of dwconv-c8-impl.h (npuq:: names this file's functions above, not the members).
+struct Avx2C8 {
+  using Epilogue = Avx2Epilogue;
+  static Epilogue epilogue(const DwC8Block& b, const Activation& act) {
+    return {b.bias != nullptr, act.enabled, b.bias ? _mm256_loadu_ps(b.bias) : _mm256_setzero_ps(),
+            _mm256_set1_ps(act.lo), _mm256_set1_ps(act.hi)};
+  }
+  static void pack_input(const DwC8Block& b, size_t Hp, size_t Wp, float* xp) { npuq::pack_input(b, Hp, Wp, xp); }
+  template <int P>
+  static void tile(const float* x, const DwC8Taps& t, const float* w, const Epilogue& ep, float* out) {
+    npuq::tile<P>(x, t, w, ep, out);
+  }
+  static void unpack_output(const float* out, size_t OHW, size_t channels, float* y) {
+    npuq::unpack_output(out, OHW, channels, y);
+  }
+};
+
 }  // namespace
 
-void dwconv_c8_f32__avx2(const DwC8Block& b, const Activation& act) {
-  const size_t Hp = dwconv_c8_padded(b.OH, b.KH, b.SH, b.DH), Wp = dwconv_c8_padded(b.OW, b.KW, b.SW, b.DW);
-  float* xp = b.scratch;
-  float* out = xp + Hp * Wp * 8;
-  pack_input(b, Hp, Wp, xp);
-  const Epilogue ep{b.bias != nullptr, act.enabled, b.bias ? _mm256_loadu_ps(b.bias) : _mm256_setzero_ps(),
-                    _mm256_set1_ps(act.lo), _mm256_set1_ps(act.hi)};
-  const Taps t{b.KH, b.KW, b.DH * Wp * 8, b.DW * 8, b.SW * 8};
-  for (size_t oh = 0; oh < b.OH; ++oh) {
-    const float* x = xp + oh * b.SH * Wp * 8;
-    float* o = out + oh * b.OW * 8;
-    size_t ow = 0;
-    for (; ow + 8 <= b.OW; ow += 8) tile<8>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-    if (ow + 4 <= b.OW) {
-      tile<4>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-      ow += 4;
-    }
-    if (ow + 2 <= b.OW) {
-      tile<2>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-      ow += 2;
-    }
-    if (ow < b.OW) tile<1>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-  }
-  unpack_output(out, b.OH * b.OW, b.channels, b.y);
-}
+void dwconv_c8_f32__avx2(const DwC8Block& b, const Activation& act) { dwconv_c8_run<Avx2C8>(b, act); }
 
 }  // namespace npuq

@@ -6,11 +6,13 @@
 // and drop NaN differently), exactly as dwconv_c8_f32__scalar lane by lane; tiles of 8, 4, 2, 1 pixels
 // of an output row. The [OH][OW][8] result goes back into the planes with strided loads. Lanes of
 // missing channels (channels < 8) hold 0 and are never stored.
+// The block's driver (padded copy, tiles, copy back) is shared with the other tiers: dwconv-c8-impl.h.
 #include <riscv_vector.h>
 
 #include <cstddef>
 
 #include "dispatch/f32-kernels.h"
+#include "kernels/conv/dwconv-c8-impl.h"
 
 namespace npuq {
 
@@ -79,17 +81,13 @@ struct Epilogue {
   }
 };
 
-struct Taps {
-  size_t KH, KW, row, col, step;  // row/col: floats between kernel rows/columns; step: between outputs
-};
-
 inline vfloat32m2_t fma8(vfloat32m2_t acc, vfloat32m2_t w, const float* x) {
   return __riscv_vfmacc_vv_f32m2(acc, w, __riscv_vle32_v_f32m2(x, 8), 8);
 }
 
 // P (1, 2, 4 or 8) consecutive output pixels of a row; x: tap (0, 0) of the first one.
 template <int P>
-inline void tile(const float* x, const Taps& t, const float* w, const Epilogue& ep, float* out) {
+inline void tile(const float* x, const DwC8Taps& t, const float* w, const Epilogue& ep, float* out) {
   const vfloat32m2_t z = __riscv_vfmv_v_f_f32m2(0.0f, 8);
   vfloat32m2_t a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
   const size_t s = t.step;
@@ -125,31 +123,22 @@ inline void tile(const float* x, const Taps& t, const float* w, const Epilogue& 
   }
 }
 
+// The tier's side of dwconv-c8-impl.h (npuq:: names this file's functions above, not the members).
+struct RvvC8 {
+  using Epilogue = npuq::Epilogue;
+  static Epilogue epilogue(const DwC8Block& b, const Activation& act) { return {b.bias, act.enabled, act.lo, act.hi}; }
+  static void pack_input(const DwC8Block& b, size_t Hp, size_t Wp, float* xp) { npuq::pack_input(b, Hp, Wp, xp); }
+  template <int P>
+  static void tile(const float* x, const DwC8Taps& t, const float* w, const Epilogue& ep, float* out) {
+    npuq::tile<P>(x, t, w, ep, out);
+  }
+  static void unpack_output(const float* out, size_t OHW, size_t channels, float* y) {
+    npuq::unpack_output(out, OHW, channels, y);
+  }
+};
+
 }  // namespace
 
-void dwconv_c8_f32_e32m2__rvv(const DwC8Block& b, const Activation& act) {
-  const size_t Hp = dwconv_c8_padded(b.OH, b.KH, b.SH, b.DH), Wp = dwconv_c8_padded(b.OW, b.KW, b.SW, b.DW);
-  float* xp = b.scratch;
-  float* out = xp + Hp * Wp * 8;
-  pack_input(b, Hp, Wp, xp);
-  const Epilogue ep{b.bias, act.enabled, act.lo, act.hi};
-  const Taps t{b.KH, b.KW, b.DH * Wp * 8, b.DW * 8, b.SW * 8};
-  for (size_t oh = 0; oh < b.OH; ++oh) {
-    const float* x = xp + oh * b.SH * Wp * 8;
-    float* o = out + oh * b.OW * 8;
-    size_t ow = 0;
-    for (; ow + 8 <= b.OW; ow += 8) tile<8>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-    if (ow + 4 <= b.OW) {
-      tile<4>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-      ow += 4;
-    }
-    if (ow + 2 <= b.OW) {
-      tile<2>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-      ow += 2;
-    }
-    if (ow < b.OW) tile<1>(x + ow * t.step, t, b.w, ep, o + ow * 8);
-  }
-  unpack_output(out, b.OH * b.OW, b.channels, b.y);
-}
+void dwconv_c8_f32_e32m2__rvv(const DwC8Block& b, const Activation& act) { dwconv_c8_run<RvvC8>(b, act); }
 
 }  // namespace npuq

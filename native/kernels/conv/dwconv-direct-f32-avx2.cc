@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "dispatch/f32-kernels.h"
+#include "kernels/conv/conv-epilogue-avx2.h"
 
 namespace npuq {
 
@@ -40,22 +41,12 @@ inline __m256 evens(__m256 lo, __m256 hi) {
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xD8));
 }
 
-struct Epilogue {
-  bool has_bias, act;
-  __m256 bias, lo, hi;
-  __m256 operator()(__m256 v) const {
-    if (has_bias) v = _mm256_add_ps(v, bias);
-    if (act) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-    return v;
-  }
-};
-
 constexpr size_t kMaxMaskedKW = 8;  // border tiles of wider kernels compute their masks per row
 
 // Rows [oh, oh+R) x outputs [ow0, ow0 + 8V), of which `valid` (<= 8V) are stored. The tap loops stay
 // rolled: unrolled, GCC hoists every load of the tile ahead of the fmas and spills them.
 template <int R, int V, int S, bool INNER>
-void tile(const DwDirectPlane& p, const float* w, const Epilogue& ep, size_t oh, size_t ow0, size_t valid) {
+void tile(const DwDirectPlane& p, const float* w, const Avx2Epilogue& ep, size_t oh, size_t ow0, size_t valid) {
   __m256 acc[R][V];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
@@ -137,7 +128,7 @@ inline bool inner(const DwDirectPlane& p, size_t ow0) {
 // Column tiles: inner ones (plain loads) as wide as possible, masked ones only where the window crosses
 // the left or right edge; two masked vectors share a tile when both cross (narrow planes).
 template <int R, int S>
-void row_block(const DwDirectPlane& p, const float* w, const Epilogue& ep, size_t oh) {
+void row_block(const DwDirectPlane& p, const float* w, const Avx2Epilogue& ep, size_t oh) {
   size_t ow = 0;
   while (ow < p.OW) {
     const size_t rem = p.OW - ow;
@@ -158,7 +149,7 @@ void row_block(const DwDirectPlane& p, const float* w, const Epilogue& ep, size_
 }
 
 template <int S>
-void plane(const DwDirectPlane& p, const float* w, const Epilogue& ep) {
+void plane(const DwDirectPlane& p, const float* w, const Avx2Epilogue& ep) {
   size_t oh = 0;
   for (; oh + 4 <= p.OH; oh += 4) row_block<4, S>(p, w, ep, oh);
   switch (p.OH - oh) {
@@ -172,7 +163,7 @@ void plane(const DwDirectPlane& p, const float* w, const Epilogue& ep) {
 }  // namespace
 
 void dwconv_direct_f32_8x__avx2(const DwDirectPlane& p, const float* w, const float* bias, const Activation& act) {
-  const Epilogue ep{bias != nullptr, act.enabled, _mm256_set1_ps(bias ? *bias : 0.0f), _mm256_set1_ps(act.lo),
+  const Avx2Epilogue ep{bias != nullptr, act.enabled, _mm256_set1_ps(bias ? *bias : 0.0f), _mm256_set1_ps(act.lo),
                     _mm256_set1_ps(act.hi)};
   if (p.SW == 1) plane<1>(p, w, ep);
   else if (p.SW == 2) plane<2>(p, w, ep);

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "dispatch/f32-kernels.h"
+#include "kernels/conv/conv-epilogue-avx2.h"
 
 namespace npuq {
 
@@ -15,19 +16,9 @@ inline __m256i tail_mask(size_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-struct Epilogue {
-  bool has_bias, act;
-  __m256 bias, lo, hi;
-  __m256 operator()(__m256 v) const {
-    if (has_bias) v = _mm256_add_ps(v, bias);
-    if (act) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-    return v;
-  }
-};
-
 // Rows [oh, oh+R) x outputs [ow, ow + 8V), of which `valid` (<= 8V) are stored.
 template <int R, int V>
-inline void tile(const PlaneWindow& p, const float* w, const Epilogue& ep, size_t oh, size_t ow, size_t valid) {
+inline void tile(const PlaneWindow& p, const float* w, const Avx2Epilogue& ep, size_t oh, size_t ow, size_t valid) {
   __m256 acc[R][V];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
@@ -58,7 +49,7 @@ inline void tile(const PlaneWindow& p, const float* w, const Epilogue& ep, size_
 }
 
 template <int R>
-inline void row_block(const PlaneWindow& p, const float* w, const Epilogue& ep, size_t oh) {
+inline void row_block(const PlaneWindow& p, const float* w, const Avx2Epilogue& ep, size_t oh) {
   size_t ow = 0;
   for (; ow + 8 < p.OW; ow += 16) tile<R, 2>(p, w, ep, oh, ow, p.OW - ow < 16 ? p.OW - ow : 16);
   if (ow < p.OW) tile<R, 1>(p, w, ep, oh, ow, p.OW - ow);
@@ -67,7 +58,7 @@ inline void row_block(const PlaneWindow& p, const float* w, const Epilogue& ep, 
 }  // namespace
 
 void dwconv_f32_8x__avx2(const PlaneWindow& p, const float* w, const float* bias, const Activation& act) {
-  const Epilogue ep{bias != nullptr, act.enabled, _mm256_set1_ps(bias ? *bias : 0.0f), _mm256_set1_ps(act.lo),
+  const Avx2Epilogue ep{bias != nullptr, act.enabled, _mm256_set1_ps(bias ? *bias : 0.0f), _mm256_set1_ps(act.lo),
                     _mm256_set1_ps(act.hi)};
   size_t oh = 0;
   for (; oh + 4 <= p.OH; oh += 4) row_block<4>(p, w, ep, oh);
