@@ -1,5 +1,7 @@
 // The one table naming every float32 kernel per tier. Filled once; a tier with no kernels of its own
 // keeps the scalar entries (NEON and RVV have only their MaxPool 2x2 and dwconv_c8 kernels so far).
+// conv_direct is optional: the scalar tier leaves it empty (conv_direct_f32__scalar is the specification
+// the tests hold the vector kernels to) and its convolutions run im2col + gemm, with the same sums.
 #include "dispatch/f32-kernels.h"
 
 
@@ -42,6 +44,8 @@ F32Kernels avx2_kernels() {
   k.gemm_mr = 6;
   k.gemm_nr = 16;
   k.gemm = sgemm_ukernel_6x16__avx2;
+  k.conv_direct_name = "conv_direct_f32_16x6__avx2";
+  k.conv_direct = conv_direct_f32_16x6__avx2;
   k.dwconv_name = "dwconv_f32_8x__avx2";
   k.dwconv = dwconv_f32_8x__avx2;
   k.dwconv_direct_name = "dwconv_direct_f32_8x__avx2";

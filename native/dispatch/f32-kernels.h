@@ -5,6 +5,7 @@
 // linker keeps for baseline code).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "npuq/kernels.h"
 
@@ -22,6 +23,25 @@ struct SgemmTile {
 };
 using SgemmUkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
                                 float* c, size_t ldc, const SgemmTile& tile);
+
+// Direct convolution through input offsets (no im2col): output channels [0, mr) of one weight panel of
+// kConvDirectMr channels, for n output columns. Column j, tap k reads x[x_off[j] + row_off[k]]; channel
+// i of column j goes to y[y_off[j] + i * ldy]. Each output is an fma chain over k = 0..K-1 from +0, then
+// + bias[i], then the clamp: the sums of an SgemmTile over the im2col matrix, so the choice between
+// this and the GEMM path changes no result.
+constexpr size_t kConvDirectMr = 16;
+struct ConvDirectBlock {
+  size_t K = 0;
+  const float* w = nullptr;           // K x 16, k-major (sgemm_pack_a_full, mr = 16), 32-byte aligned; 0 past mr
+  const uint32_t* row_off = nullptr;  // K tap offsets
+  const float* x = nullptr;
+  const uint32_t* x_off = nullptr;    // n column origins in x
+  float* y = nullptr;
+  const uint32_t* y_off = nullptr;    // n column offsets in y
+  size_t ldy = 0;                     // y distance between channels
+  const float* bias = nullptr;        // 16 readable entries (0 past mr), or nullptr
+};
+using ConvDirectFn = void (*)(size_t mr, size_t n, const ConvDirectBlock& b, const Activation& act);
 
 // A sliding window over one pre-padded input plane, split into SW column phases so every tap reads
 // contiguous memory: output (oh, ow), tap t reads base[tap_off[t] + ow] with base = xp + oh*SH*row_stride.
@@ -99,6 +119,9 @@ struct F32Kernels {
   const char* gemm_name = nullptr;
   size_t gemm_mr = 0, gemm_nr = 0;
   SgemmUkernelFn gemm = nullptr;
+  // Optional (nullptr: convolutions go through im2col + gemm, with the same sums).
+  const char* conv_direct_name = nullptr;
+  ConvDirectFn conv_direct = nullptr;
   const char* dwconv_name = nullptr;
   DwConvFn dwconv = nullptr;
   const char* dwconv_direct_name = nullptr;
@@ -124,6 +147,7 @@ const F32Kernels& f32_kernels(Isa isa);
 // --- the kernels themselves (defined in native/kernels/<family>/<name>-<isa>.cc) ---
 void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                                const SgemmTile&);
+void conv_direct_f32__scalar(size_t, size_t, const ConvDirectBlock&, const Activation&);
 void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32__scalar(const DwDirectPlane&, const float*, const float*, const Activation&);
 void dwconv_c8_f32__scalar(const DwC8Block&, const Activation&);
@@ -139,6 +163,7 @@ void affine_f32__scalar(size_t, const float*, float, float, float*);
 #if defined(NPUQ_HAVE_AVX2)
 void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                               const SgemmTile&);
+void conv_direct_f32_16x6__avx2(size_t, size_t, const ConvDirectBlock&, const Activation&);
 void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32_8x__avx2(const DwDirectPlane&, const float*, const float*, const Activation&);
 void dwconv_c8_f32__avx2(const DwC8Block&, const Activation&);

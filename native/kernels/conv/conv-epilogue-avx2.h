@@ -1,5 +1,5 @@
-// The epilogue of the AVX2 float depthwise kernels (dwconv-f32-avx2.cc, dwconv-direct-f32-avx2.cc,
-// dwconv-c8-f32-avx2.cc): + bias, then the clamp. _mm256_max_ps(a, b) is a > b ? a : b and
+// The epilogue of the AVX2 float convolution kernels (dwconv-f32-avx2.cc, dwconv-direct-f32-avx2.cc,
+// dwconv-c8-f32-avx2.cc, conv-direct-f32-avx2.cc): + bias, then the clamp. _mm256_max_ps(a, b) is a > b ? a : b and
 // _mm256_min_ps(a, b) is a < b ? a : b, so with v first, max then min, the clamp is exactly the scalar
 // kernels' `v = v > lo ? v : lo; v = v < hi ? v : hi`: a NaN becomes lo, and which zero comes out when
 // v and a bound are zeros of opposite sign is the same. Keep that operand order.
