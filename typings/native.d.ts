@@ -89,6 +89,11 @@ export declare class NativeSession {
    * code INVALID_ARGUMENT naming the tensor; the statistics are merged only when the run succeeds.
    */
   run(inputs: ArrayBufferView[], options?: NativeRunOptions): Promise<ArrayBufferView[]>;
+  /**
+   * The same run on the calling thread (the session's pool threads still share the work), returning
+   * the outputs. Blocks until done. Throws an Error with `code` like run() rejects.
+   */
+  runSync(inputs: ArrayBufferView[]): ArrayBufferView[];
   /** Releases weights and threads; later calls to run() reject with code DISPOSED. */
   dispose(): void;
   readonly isa: string;

@@ -15,7 +15,7 @@ import { fuseHardSwish } from '../passes/fuse-elementwise';
 import { foldConvAddSteps } from '../passes/fold-conv-affine';
 import { nextTurn, runStepsSliced } from '../ir/steps';
 import { encodePlanSteps } from './encode-plan';
-import { compilePlanSteps, type CompiledPlan } from './lower';
+import { compilePlan, compilePlanSteps, type CompiledPlan } from './lower';
 import { shapeGivingInputs, unsupportedForSession } from './support';
 
 export interface SessionOptions {
@@ -130,21 +130,7 @@ export class Session {
   async run(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
     if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for run() but received ${feeds === null ? 'null' : typeof feeds}`);
-    const tensors = new Map<string, Tensor>();
-    for (const info of this.graph.inputs) {
-      const f = feeds[info.name];
-      if (f === undefined) {
-        throw new NpuqError('INVALID_ARGUMENT', `missing input "${info.name}"; the model's inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
-      }
-      const t = f instanceof Tensor ? f : toTensor(info.name, f);
-      if (info.dtype && t.dtype !== info.dtype) {
-        throw new NpuqError('INVALID_ARGUMENT', `Expected a ${info.dtype} tensor for input "${info.name}" but received ${t.dtype}`);
-      }
-      tensors.set(info.name, t);
-    }
-    for (const k of Object.keys(feeds)) {
-      if (!tensors.has(k)) throw new NpuqError('INVALID_ARGUMENT', `"${k}" is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
-    }
+    const tensors = this.feedTensors(feeds);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
     const slot = this.acquire(tensors, outputs, opts.observer !== undefined);
     let entry: CacheEntry;
@@ -178,11 +164,49 @@ export class Session {
         throw wrapNative(e);
       }
     }
-    const out: Record<string, Tensor> = {};
-    for (const o of compiled.outputs) {
-      out[o.name] = o.constant ?? new Tensor(o.dtype as DType, o.shape, results[o.index] as unknown as TensorStorage);
+    return outputTensors(compiled, results);
+  }
+
+  /**
+   * Runs the model on the calling thread and returns its outputs: for worker threads, command-line
+   * tools and benchmarks, where blocking is fine. run() hands each run to a libuv worker and back,
+   * which keeps the event loop free but costs a thread hop each way (about 45 us on the benchmark
+   * machine: as much as a whole batch-1 run of the digits models); runSync() does not. Same results
+   * as run(). A plan for new input shapes is compiled on the calling thread too. No observer; a plan
+   * for these shapes still being compiled by a run() in flight is an INVALID_ARGUMENT error.
+   */
+  runSync(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>, opts: { outputs?: string[] } = {}): Record<string, Tensor> {
+    if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
+    if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for runSync() but received ${feeds === null ? 'null' : typeof feeds}`);
+    if (typeof opts !== 'object' || opts === null) throw new TypeError(`Expected an options object for runSync() but received ${opts === null ? 'null' : typeof opts}`);
+    const tensors = this.feedTensors(feeds);
+    const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
+    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, false);
+    let slot = this.cache.get(key);
+    if (slot && !slot.ready) {
+      throw new NpuqError('INVALID_ARGUMENT', 'a plan for these input shapes is still being compiled by a run() in flight; await that run before calling runSync()');
     }
-    return out;
+    if (!slot) {
+      const entry = this.buildSync({ inputShapes, inputValues, outputs });
+      slot = { pins: 0, ready: entry, promise: Promise.resolve(entry) };
+      this.cache.set(key, slot);
+    } else {
+      this.cache.delete(key);
+      this.cache.set(key, slot);  // LRU order
+    }
+    const entry = slot.ready!;
+    let results: ArrayBufferView[] = [];
+    if (entry.native) {
+      const inputs = entry.compiled.feeds.map((name) => tensors.get(name)!.data as unknown as ArrayBufferView);
+      try {
+        results = entry.native.runSync(inputs);
+      } catch (e) {
+        throw wrapNative(e);
+      } finally {
+        this.trimCache();
+      }
+    }
+    return outputTensors(entry.compiled, results);
   }
 
   /** ISA tier of the engine ("avx2", "scalar", ...). */
@@ -202,21 +226,9 @@ export class Session {
 
   /** The cache slot of these feeds' plan (compiling it if new), pinned: the caller unpins it. */
   private acquire(tensors: Map<string, Tensor>, outputs: string[], observed: boolean): CacheSlot {
-    const inputShapes = new Map<string, number[]>();
-    const inputValues = new Map<string, Tensor>();
-    const keyParts: string[] = [];
-    for (const [name, t] of tensors) {
-      inputShapes.set(name, t.shape.slice());
-      keyParts.push(`${name}:${t.shape.join('x')}`);
-      if (this.shapeInputs.has(name)) {
-        inputValues.set(name, t);
-        keyParts.push(`=${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`);
-      }
-    }
-    keyParts.push(`->${outputs.join('|')}`);
-    if (observed) keyParts.push(';observed');
-    const key = keyParts.join(';');
+    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, observed);
     const hit = this.cache.get(key);
+
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);  // LRU order
@@ -244,6 +256,62 @@ export class Session {
     };
     this.cache.set(key, slot);
     return slot;
+  }
+
+  /** The feeds as Tensors by input name, every model input present and no other name. */
+  private feedTensors(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>): Map<string, Tensor> {
+    const tensors = new Map<string, Tensor>();
+    for (const info of this.graph.inputs) {
+      const f = feeds[info.name];
+      if (f === undefined) {
+        throw new NpuqError('INVALID_ARGUMENT', `missing input "${info.name}"; the model's inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
+      }
+      const t = f instanceof Tensor ? f : toTensor(info.name, f);
+      if (info.dtype && t.dtype !== info.dtype) {
+        throw new NpuqError('INVALID_ARGUMENT', `Expected a ${info.dtype} tensor for input "${info.name}" but received ${t.dtype}`);
+      }
+      tensors.set(info.name, t);
+    }
+    for (const k of Object.keys(feeds)) {
+      if (!tensors.has(k)) throw new NpuqError('INVALID_ARGUMENT', `"${k}" is not an input of the model; its inputs are ${this.graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
+    }
+    return tensors;
+  }
+
+  /** The plan cache key of these feeds (shapes, values of shape-giving inputs, outputs, observed). */
+  private planKey(tensors: Map<string, Tensor>, outputs: string[], observed: boolean) {
+    const inputShapes = new Map<string, number[]>();
+    const inputValues = new Map<string, Tensor>();
+    const keyParts: string[] = [];
+    for (const [name, t] of tensors) {
+      inputShapes.set(name, t.shape.slice());
+      keyParts.push(`${name}:${t.shape.join('x')}`);
+      if (this.shapeInputs.has(name)) {
+        inputValues.set(name, t);
+        keyParts.push(`=${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`);
+      }
+    }
+    keyParts.push(`->${outputs.join('|')}`);
+    if (observed) keyParts.push(';observed');
+    return { key: keyParts.join(';'), inputShapes, inputValues };
+  }
+
+  /** Compiles one plan on the calling thread (runSync). */
+  private buildSync(o: { inputShapes: Map<string, number[]>; inputValues: Map<string, Tensor>; outputs: string[] }): CacheEntry {
+    const addon = native();
+    const compiled = compilePlan(this.graph, {
+      inputShapes: o.inputShapes, inputValues: o.inputValues, outputs: o.outputs,
+      fuse: this.options.fuse ?? true, engineOps: new Set(addon.capabilities().ops),
+    });
+    let nativeSession: NativeSession | undefined;
+    if (compiled.plan.outputs.length > 0) {
+      try {
+        nativeSession = new addon.NativeSession(compiled.plan, { threads: this.threads, maxIsa: this.options.maxIsa });
+      } catch (e) {
+        throw wrapNative(e);
+      }
+    }
+    return { compiled, native: nativeSession };
   }
 
   /** Compiles one plan: TypeScript steps in time slices, then the native build on a libuv worker. */
@@ -283,6 +351,15 @@ export class Session {
       this.cache.delete(key);
     }
   }
+}
+
+/** Output tensors by name: constants as compiled, the rest over the engine's result buffers. */
+function outputTensors(compiled: CompiledPlan, results: ArrayBufferView[]): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const o of compiled.outputs) {
+    out[o.name] = o.constant ?? new Tensor(o.dtype as DType, o.shape, results[o.index] as unknown as TensorStorage);
+  }
+  return out;
 }
 
 function toTensor(name: string, f: { data: TensorStorage; shape: readonly number[] }): Tensor {

@@ -62,6 +62,15 @@ Napi::Value make_typed_array(Napi::Env env, DType t, std::vector<uint8_t>&& byte
 
 class Addon;
 
+// The outputs of a run as typed arrays (moved, not copied), in plan order.
+Napi::Array outputs_to_js(Napi::Env env, const Program& prog, std::vector<std::vector<uint8_t>> outputs) {
+  Napi::Array out = Napi::Array::New(env, outputs.size());
+  const PlanDesc& p = prog.plan();
+  for (size_t i = 0; i < outputs.size(); ++i)
+    out.Set(uint32_t(i), make_typed_array(env, p.tensors[p.outputs[i]].dtype, std::move(outputs[i])));
+  return out;
+}
+
 class RunWorker : public Napi::AsyncWorker {
  public:
   // observer / hooks (optional): the Observer the hooks feed, kept alive until the run ends.
@@ -85,14 +94,7 @@ class RunWorker : public Napi::AsyncWorker {
       SetError(e.what());
     }
   }
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::Array out = Napi::Array::New(env, outputs_.size());
-    const PlanDesc& p = prog_->plan();
-    for (size_t i = 0; i < outputs_.size(); ++i)
-      out.Set(uint32_t(i), make_typed_array(env, p.tensors[p.outputs[i]].dtype, std::move(outputs_[i])));
-    deferred_.Resolve(out);
-  }
+  void OnOK() override { deferred_.Resolve(outputs_to_js(Env(), *prog_, std::move(outputs_))); }
   void OnError(const Napi::Error& e) override {
     deferred_.Reject(make_error(Env(), code_.empty() ? "NATIVE" : code_, e.Message()).Value());
   }
@@ -111,6 +113,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeSession",
                        {StaticMethod("create", &NativeSession::Create), InstanceMethod("run", &NativeSession::Run),
+                        InstanceMethod("runSync", &NativeSession::RunSync),
                         InstanceMethod("dispose", &NativeSession::Dispose),
                         InstanceAccessor("isa", &NativeSession::GetIsa, nullptr)});
   }
@@ -132,19 +135,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
       deferred.Reject(make_error(env, "DISPOSED", "the session was disposed; create a new one").Value());
       return deferred.Promise();
     }
-    if (info.Length() < 1 || !info[0].IsArray()) type_error(env, "Expected an array of inputs for run() but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
-    Napi::Array arr = info[0].As<Napi::Array>();
-    const PlanDesc& p = prog_->plan();
-    if (arr.Length() != p.inputs.size())
-      throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(p.inputs.size()) + " inputs for run() but received " + std::to_string(arr.Length()));
-    std::vector<std::vector<uint8_t>> inputs;
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      auto bytes = view_bytes(arr.Get(i), "input " + std::to_string(i));
-      size_t want = p.tensors[p.inputs[i]].bytes;
-      if (bytes.second != want)
-        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
-      inputs.emplace_back(bytes.first, bytes.first + bytes.second);
-    }
+    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "run()");
     // options.observer: a NativeObserver fed during the run; options.tensorIds: its slot -> tensor id map
     // for this plan (-1 = absent), default the observer's own tensor ids.
     std::shared_ptr<Observer> observer;
@@ -179,6 +170,45 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     Napi::Promise pr = w->promise();
     w->Queue();
     return pr;
+  }
+
+  // runSync(inputs) -> ArrayBufferView[]: the same run on the calling thread (the pool's threads still
+  // help), for worker threads and tools that may block: no hop to a libuv worker and back.
+  Napi::Value RunSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!prog_) throw make_error(env, "DISPOSED", "the session was disposed; create a new one");
+    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "runSync()");
+    const std::shared_ptr<const Program> prog = prog_;
+    std::vector<std::vector<uint8_t>> outputs;
+    try {
+      outputs = prog->run(inputs, nullptr, nullptr);
+    } catch (const EngineError& e) {
+      throw make_error(env, e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+      throw make_error(env, "OUT_OF_MEMORY", "out of memory during a run");
+    } catch (const std::exception& e) {
+      throw make_error(env, "NATIVE", e.what());
+    }
+    return outputs_to_js(env, *prog, std::move(outputs));
+  }
+
+  // info[0]: one typed array per plan input, of exactly the input's byte size; copied.
+  std::vector<std::vector<uint8_t>> parse_inputs(const Napi::CallbackInfo& info, const std::string& what) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) type_error(env, "Expected an array of inputs for " + what + " but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
+    Napi::Array arr = info[0].As<Napi::Array>();
+    const PlanDesc& p = prog_->plan();
+    if (arr.Length() != p.inputs.size())
+      throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(p.inputs.size()) + " inputs for " + what + " but received " + std::to_string(arr.Length()));
+    std::vector<std::vector<uint8_t>> inputs;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      auto bytes = view_bytes(arr.Get(i), "input " + std::to_string(i));
+      size_t want = p.tensors[p.inputs[i]].bytes;
+      if (bytes.second != want)
+        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
+      inputs.emplace_back(bytes.first, bytes.first + bytes.second);
+    }
+    return inputs;
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {

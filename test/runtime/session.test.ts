@@ -62,6 +62,35 @@ describe('Session', () => {
     await expect(s.run({ input: Tensor.zeros('float32', [1, 1, 20, 20]) })).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 
+  it('runSync gives run()\'s results on the calling thread, compiling new shapes itself', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'), { threads: 2 });
+    const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));
+    const first = s.runSync({ input: x });  // no plan yet: compiled synchronously
+    const viaRun = await s.run({ input: x });  // now reuses that plan
+    expect(Buffer.from((first.logits.data as Float32Array).buffer).equals(Buffer.from((viaRun.logits.data as Float32Array).buffer))).toBe(true);
+    const one = new Tensor('float32', [1, 1, 20, 20], (x.data as Float32Array).slice(0, 400));
+    const a = (await s.run({ input: one })).logits.data as Float32Array;
+    const b = s.runSync({ input: one }).logits.data as Float32Array;
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const conv = s.graph.nodes.find((n) => n.opType === 'Conv')!;
+    expect(s.runSync({ input: one }, { outputs: [conv.outputs[0]] })[conv.outputs[0]].shape).toEqual([1, 16, 20, 20]);
+    s.dispose();
+  });
+
+  it('runSync rejects bad feeds, a plan still compiling and a disposed session', async () => {
+    const s = await Session.create(path.join(EXAMPLE, 'digits_cnn.onnx'));
+    expect(() => s.runSync({})).toThrow(/missing input "input"/);
+    expect(() => s.runSync({ input: Tensor.zeros('int32', [1, 1, 20, 20]) })).toThrow(/Expected a float32 tensor/);
+    expect(() => s.runSync({ input: Tensor.zeros('float32', [1, 3, 20, 20]) })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    expect(() => s.runSync(null as never)).toThrow(/Expected an object of input tensors for runSync/);
+    const pending = s.run({ input: Tensor.zeros('float32', [2, 1, 20, 20]) });  // its plan compiles asynchronously
+    expect(() => s.runSync({ input: Tensor.zeros('float32', [2, 1, 20, 20]) })).toThrow(/still being compiled by a run\(\) in flight/);
+    await pending;
+    expect(s.runSync({ input: Tensor.zeros('float32', [2, 1, 20, 20]) }).logits.shape).toEqual([2, 10]);
+    s.dispose();
+    expect(() => s.runSync({ input: Tensor.zeros('float32', [1, 1, 20, 20]) })).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+  });
+
   it('lists every unsupported operator with its nodes at create time', async () => {
     const m = tinyModel((g) => {
       g.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 4] }];
@@ -143,8 +172,12 @@ describe('NativeSession guards', () => {
     expect(() => s.run([{}])).toThrow(/Expected an ArrayBufferView/);
     const [y] = await s.run([new Float32Array([-1, 2, -3, 4])]);
     expect(Array.from(y as Float32Array)).toEqual([0, 2, 0, 4]);
+    expect(Array.from(s.runSync([new Float32Array([5, -6, 7, -8])])[0] as Float32Array)).toEqual([5, 0, 7, 0]);
+    expect(() => s.runSync([new Float32Array(3)])).toThrow(/Expected 16 bytes for input 0 but received 12/);
+    expect(() => s.runSync('x')).toThrow(/Expected an array of inputs for runSync\(\)/);
     s.dispose();
     await expect(s.run([new Float32Array(4)])).rejects.toMatchObject({ code: 'DISPOSED' });
+    expect(() => s.runSync([new Float32Array(4)])).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
   });
 
   it('rounds float32 tensors to float16 and bfloat16 precision (mixed-precision emulation)', async () => {
