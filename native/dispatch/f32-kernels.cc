@@ -1,5 +1,6 @@
 // The one table naming every float32 kernel per tier. Filled once; a tier with no kernels of its own
-// keeps the scalar entries (NEON and RVV have only their MaxPool 2x2 and dwconv_c8 kernels so far).
+// keeps the scalar entries (NEON has its own GEMM, conv_direct, MaxPool 2x2 and dwconv_c8 kernels so
+// far; RVV its own GEMM and conv_direct, chosen by VLEN, MaxPool 2x2 and dwconv_c8).
 // conv_direct is optional: the scalar tier leaves it empty (conv_direct_f32__scalar is the specification
 // the tests hold the vector kernels to) and its convolutions run im2col + gemm, with the same sums.
 #include "dispatch/f32-kernels.h"
@@ -70,6 +71,12 @@ F32Kernels avx2_kernels() {
 F32Kernels neon_kernels(Isa isa) {
   F32Kernels k = scalar_kernels();
   k.isa = isa;
+  k.gemm_name = "sgemm_ukernel_8x8__neon";
+  k.gemm_mr = 8;
+  k.gemm_nr = 8;
+  k.gemm = sgemm_ukernel_8x8__neon;
+  k.conv_direct_name = "conv_direct_f32_16x6__neon";
+  k.conv_direct = conv_direct_f32_16x6__neon;
   k.maxpool2x2_name = "maxpool2x2_f32_8x__neon";
   k.maxpool2x2 = maxpool2x2_f32_8x__neon;
   k.dwconv_c8_name = "dwconv_c8_f32__neon";
@@ -79,9 +86,26 @@ F32Kernels neon_kernels(Isa isa) {
 #endif
 
 #if defined(NPUQ_HAVE_RVV)
+// Called only when the CPU has V. The GEMM and conv_direct tiles keep 16 floats per vector: an m4 group
+// at VLEN 128; from VLEN 256 up the m2 kernels, whose half-size groups hold twice the accumulators.
+// gemm_mr follows the choice (the packing reads it from this table), gemm_nr is 16 either way.
 F32Kernels rvv_kernels() {
   F32Kernels k = scalar_kernels();
   k.isa = Isa::Rvv;
+  if (rvv_vlenb() >= 32) {
+    k.gemm_name = "sgemm_ukernel_8x16_e32m2__rvv";
+    k.gemm_mr = 8;
+    k.gemm = sgemm_ukernel_8x16_e32m2__rvv;
+    k.conv_direct_name = "conv_direct_f32_16x12_e32m2__rvv";
+    k.conv_direct = conv_direct_f32_16x12_e32m2__rvv;
+  } else {
+    k.gemm_name = "sgemm_ukernel_6x16_e32m4__rvv";
+    k.gemm_mr = 6;
+    k.gemm = sgemm_ukernel_6x16_e32m4__rvv;
+    k.conv_direct_name = "conv_direct_f32_16x6_e32m4__rvv";
+    k.conv_direct = conv_direct_f32_16x6_e32m4__rvv;
+  }
+  k.gemm_nr = 16;
   k.maxpool2x2_name = "maxpool2x2_f32_e32m2__rvv";
   k.maxpool2x2 = maxpool2x2_f32_e32m2__rvv;
   k.dwconv_c8_name = "dwconv_c8_f32_e32m2__rvv";

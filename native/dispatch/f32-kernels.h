@@ -178,11 +178,21 @@ void affine_f32__avx2(size_t, const float*, float, float, float*);
 #endif
 
 #if defined(NPUQ_HAVE_NEON)
+void sgemm_ukernel_8x8__neon(size_t, size_t, size_t, const float*, const float*, float*, size_t,
+                             const SgemmTile&);
+void conv_direct_f32_16x6__neon(size_t, size_t, const ConvDirectBlock&, const Activation&);
 void maxpool2x2_f32_8x__neon(size_t, size_t, size_t, const float*, float*);
 void dwconv_c8_f32__neon(const DwC8Block&, const Activation&);
 #endif
 
 #if defined(NPUQ_HAVE_RVV)
+// _e32m4: any VLEN >= 128; _e32m2: VLEN >= 256 only (16 floats per m2 group), see rvv_kernels().
+void sgemm_ukernel_6x16_e32m4__rvv(size_t, size_t, size_t, const float*, const float*, float*, size_t,
+                                   const SgemmTile&);
+void sgemm_ukernel_8x16_e32m2__rvv(size_t, size_t, size_t, const float*, const float*, float*, size_t,
+                                   const SgemmTile&);
+void conv_direct_f32_16x6_e32m4__rvv(size_t, size_t, const ConvDirectBlock&, const Activation&);
+void conv_direct_f32_16x12_e32m2__rvv(size_t, size_t, const ConvDirectBlock&, const Activation&);
 void maxpool2x2_f32_e32m2__rvv(size_t, size_t, size_t, const float*, float*);
 void dwconv_c8_f32_e32m2__rvv(const DwC8Block&, const Activation&);
 #endif

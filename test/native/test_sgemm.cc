@@ -137,6 +137,15 @@ int main() {
   run_case(Case{150, 40, 513, true, true, true, 1, false, 2}, rng, &pool);
   run_case(Case{7, 2050, 260, false, true, true, 0, true, 0}, rng, &pool);
   run_case(Case{73, 75, 1030, true, false, false, 1, true, 5}, rng, &pool);
+  // --- RVV tiles (6x16 at VLEN 128, 8x16 from VLEN 256): M around multiples of 6 and 8, N around 16,
+  // K around the KC = 256 block (a second K block of one step continues the partial sums in C). ---
+  for (size_t M : {9, 12, 15, 24})
+    for (size_t N : {14, 16, 32, 47})
+      for (size_t K : {255, 256, 257})
+        run_case(Case{M, N, K, bit(rng) == 1, bit(rng) == 1, bit(rng) == 1, bias(rng), bit(rng) == 1,
+                      static_cast<size_t>(pad(rng))},
+                 rng, nullptr);
+  // --- end of the RVV tiles ---
   // A packed B of the wrong size is refused.
   {
     PackedB pb = sgemm_pack_b(Isa::Scalar, std::vector<float>(12).data(), 4, false, 3, 4);

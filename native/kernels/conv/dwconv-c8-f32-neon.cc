@@ -10,19 +10,13 @@
 #include <arm_neon.h>
 
 #include "dispatch/f32-kernels.h"
+#include "kernels/simd/clamp-neon.h"
+#include "kernels/simd/transpose-neon.h"
 #include "kernels/conv/dwconv-c8-impl.h"
 
 namespace npuq {
 
 namespace {
-
-inline void transpose4(float32x4_t& a, float32x4_t& b, float32x4_t& c, float32x4_t& d) {
-  const float32x4_t t0 = vtrn1q_f32(a, b), t1 = vtrn2q_f32(a, b), t2 = vtrn1q_f32(c, d), t3 = vtrn2q_f32(c, d);
-  a = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
-  b = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
-  c = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
-  d = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
-}
 
 inline void zero_pixels(float* p, size_t n) {
   const float32x4_t z = vdupq_n_f32(0.0f);
@@ -94,10 +88,7 @@ void unpack_output(const float* out, size_t OHW, size_t channels, float* y) {
 struct Epilogue {
   bool has_bias, act;
   float32x4_t bias0, bias1, lo, hi;
-  float32x4_t clamp(float32x4_t v) const {
-    v = vbslq_f32(vcgtq_f32(v, lo), v, lo);
-    return vbslq_f32(vcltq_f32(v, hi), v, hi);
-  }
+  float32x4_t clamp(float32x4_t v) const { return clamp_f32x4(v, lo, hi); }
   void store(float32x4_t v0, float32x4_t v1, float* out) const {
     if (has_bias) {
       v0 = vaddq_f32(v0, bias0);
