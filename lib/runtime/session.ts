@@ -191,8 +191,7 @@ export class Session {
       slot = { pins: 0, ready: entry, promise: Promise.resolve(entry) };
       this.cache.set(key, slot);
     } else {
-      this.cache.delete(key);
-      this.cache.set(key, slot);  // LRU order
+      this.touch(key, slot);
     }
     const entry = slot.ready!;
     let results: ArrayBufferView[] = [];
@@ -230,8 +229,7 @@ export class Session {
     const hit = this.cache.get(key);
 
     if (hit) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);  // LRU order
+      this.touch(key, hit);
       hit.pins++;
       return hit;
     }
@@ -256,6 +254,12 @@ export class Session {
     };
     this.cache.set(key, slot);
     return slot;
+  }
+
+  /** Moves a cache slot to the most recently used end (the cache is a Map in LRU order). */
+  private touch(key: string, slot: CacheSlot): void {
+    this.cache.delete(key);
+    this.cache.set(key, slot);
   }
 
   /** The feeds as Tensors by input name, every model input present and no other name. */

@@ -22,14 +22,14 @@ std::unique_ptr<Conv2dF32> make_conv2d_depthwise_c8(Isa isa, const Conv2dShape& 
 
 // Convolutions whose tier has a conv_direct kernel run through it (conv2d-direct.cc) when the depth per
 // group is at least kConvDirectMinK (or the maps are tiny, below kConvDirectTinyMap outputs per image),
-// it is not a plain 1x1 on a map above kConvDirectMax1x1Map and the batch's offsets fit in 32 bits; the rest use im2col + GEMM. Both compute the same sums, so
-// the choice may depend on the tier.
+// it is not a plain 1x1 on a map above kConvDirectMax1x1Map, and the batch's offsets fit in 32 bits;
+// the rest use im2col + GEMM. Both compute the same sums, so the choice may depend on the tier.
 constexpr size_t kConvDirectMinK = 32;
 constexpr size_t kConvDirectTinyMap = 64;
 constexpr size_t kConvDirectMax1x1Map = 256;  // plain 1x1 convs on larger maps stay GEMMs
-bool conv2d_direct_fits(Isa isa, const Conv2dShape& s);
-std::unique_ptr<Conv2dF32> make_conv2d_direct(Isa isa, const Conv2dShape& s, const float* weight,
-                                              const float* bias, const Activation& act);
+// The conv_direct convolution for this shape, or nullptr when it does not qualify.
+std::unique_ptr<Conv2dF32> try_make_conv2d_direct(Isa isa, const Conv2dShape& s, const float* weight,
+                                                  const float* bias, const Activation& act);
 
 // Gather tables for im2col over a padded image: element (k, j) of op(B) is
 // xp[row_off[k] + col_off[j]], where xp is one group's channels, each plane padded to Hp x Wp (pads

@@ -3,6 +3,7 @@
 // matrix is written. All images of a batch form one range of columns, which keeps small feature maps
 // (10x10, 5x5) in full-width tiles without gathering images into a GEMM. Same sums as the GEMM path.
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "dispatch/f32-kernels.h"
@@ -17,8 +18,9 @@ constexpr size_t kColsPerBlock = 96;  // columns per kernel call: their input wi
 
 class Conv2dDirect final : public Conv2dF32 {
  public:
-  Conv2dDirect(Isa isa, const Conv2dShape& s, const float* weight, const float* bias, const Activation& act)
-      : s_(s), k_(&f32_kernels(isa)), act_(act), t_(Im2colTables::make(s)) {
+  Conv2dDirect(Isa isa, const Conv2dShape& s, Im2colTables t, const float* weight, const float* bias,
+               const Activation& act)
+      : s_(s), k_(&f32_kernels(isa)), act_(act), t_(std::move(t)) {
     Cg_ = s.C / s.G;
     Mg_ = s.M / s.G;
     Kg_ = Cg_ * s.KH * s.KW;
@@ -55,7 +57,7 @@ class Conv2dDirect final : public Conv2dF32 {
     }
     const size_t cols = s_.N * OHW, blocks = (cols + kColsPerBlock - 1) / kColsPerBlock;
     const double macs = static_cast<double>(cols) * s_.M * Kg_;
-    const size_t chunks = threads > 1 && macs >= 524288.0 ? threads * 4 : 1;
+    const size_t chunks = threads > 1 && macs >= kParallelMinMacs ? threads * 4 : 1;
     const ConvDirectFn fn = k_->conv_direct;
     parallel_ranges(chunks > 1 ? pool : nullptr, s_.G * blocks, chunks, [&](size_t b, size_t e) {
       ConvDirectBlock blk;
@@ -92,29 +94,26 @@ class Conv2dDirect final : public Conv2dF32 {
 
 }  // namespace
 
-bool conv2d_direct_fits(Isa isa, const Conv2dShape& s) {
-  if (!f32_kernels(isa).conv_direct) return false;
+std::unique_ptr<Conv2dF32> try_make_conv2d_direct(Isa isa, const Conv2dShape& s, const float* weight,
+                                                  const float* bias, const Activation& act) {
+  if (!f32_kernels(isa).conv_direct) return nullptr;
   const size_t Kg = s.C / s.G * s.KH * s.KW;
   // Measured on mbv2's 1x1 layers at batch 64 (AVX2): K = 16 and 24 are 1.3x and 1.0x the GEMM's time
   // (a 6-column tile's setup and transposed store weigh against only K taps), K >= 40 0.75-0.85x; with
   // 1x1 maps (squeeze-excitation convs) 0.2-0.4x at any K, where the GEMM runs one tiny call per image.
   const size_t OHW = s.OH * s.OW;
-  if (Kg < kConvDirectMinK && OHW >= kConvDirectTinyMap) return false;
+  if (Kg < kConvDirectMinK && OHW >= kConvDirectTinyMap) return nullptr;
   // A plain 1x1 convolution on a large map is a GEMM straight on the input, which stays faster (PP-OCR
   // det's 1x1 layers at 40x40 to 160x160 took 1.15-1.5x the GEMM's time here); on maps up to 16x16 the
   // per-image GEMMs are narrow and the direct path wins.
   const bool plain_1x1 = s.KH == 1 && s.KW == 1 && s.SH == 1 && s.SW == 1 && s.PT == 0 && s.PL == 0 &&
                          s.OH == s.H && s.OW == s.W;
-  if (plain_1x1 && OHW > kConvDirectMax1x1Map) return false;
+  if (plain_1x1 && OHW > kConvDirectMax1x1Map) return nullptr;
   // Column offsets are 32-bit: the whole padded batch and the whole output must be addressable.
-  const Im2colTables t = Im2colTables::make(s);
-  const double in = static_cast<double>(s.N) * s.C * t.Hp * t.Wp, out = static_cast<double>(s.N) * s.M * s.OH * s.OW;
-  return in < 4294967295.0 && out < 4294967295.0;
-}
-
-std::unique_ptr<Conv2dF32> make_conv2d_direct(Isa isa, const Conv2dShape& s, const float* weight,
-                                              const float* bias, const Activation& act) {
-  return std::make_unique<Conv2dDirect>(isa, s, weight, bias, act);
+  Im2colTables t = Im2colTables::make(s);
+  const double in = static_cast<double>(s.N) * s.C * t.Hp * t.Wp, out = static_cast<double>(s.N) * s.M * OHW;
+  if (in >= 4294967295.0 || out >= 4294967295.0) return nullptr;
+  return std::make_unique<Conv2dDirect>(isa, s, std::move(t), weight, bias, act);
 }
 
 }  // namespace npuq

@@ -4,9 +4,9 @@
 //  * other depthwise (G == C, any channel multiplier M/C): column stride 1 or 2 with a multiplier below
 //    4 reads the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the
 //    tier's dwconv kernel;
-//  * when the tier has a conv_direct kernel and conv2d_direct_fits (depth per group >= 32, or tiny maps;
-//    not plain 1x1 on large maps): output channels in lanes, taps broadcast from the input in place
-//    (conv2d-direct.cc), no im2col;
+//  * when the tier has a conv_direct kernel and try_make_conv2d_direct takes the shape (depth per
+//    group >= 32 or tiny maps, not plain 1x1 on large maps): output channels in lanes, taps broadcast
+//    from the input in place (conv2d-direct.cc), no im2col;
 //  * 1x1, stride 1, no padding: GEMM straight on the input (B = x[C/G, H*W]);
 //  * otherwise: im2col packed block by block into the GEMM's B panels.
 // All of these compute the same fma chains, so a shape's result does not depend on the path.
@@ -229,7 +229,7 @@ std::unique_ptr<Conv2dF32> Conv2dF32::create(Isa isa, const Conv2dShape& s, cons
     if (conv2d_depthwise_c8_fits(s)) return make_conv2d_depthwise_c8(isa, s, weight, bias, act);
     return std::make_unique<Conv2dDepthwise>(isa, s, weight, bias, act);
   }
-  if (conv2d_direct_fits(isa, s)) return make_conv2d_direct(isa, s, weight, bias, act);
+  if (auto direct = try_make_conv2d_direct(isa, s, weight, bias, act)) return direct;
   return std::make_unique<Conv2dGemm>(isa, s, weight, bias, act);
 }
 

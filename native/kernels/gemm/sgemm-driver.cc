@@ -70,8 +70,7 @@ void sgemm_run(const F32Kernels& kern, const SgemmProblem& p, ThreadPool* pool) 
   const size_t MR = kern.gemm_mr, NR = kern.gemm_nr;
   const size_t m_tiles = (p.M + MR - 1) / MR, n_tiles = (p.N + NR - 1) / NR;
   const double macs = static_cast<double>(p.M) * p.N * std::max<size_t>(p.K, 1);
-  // Below ~0.5M MACs (~10 us on one core) waking the other threads costs more than it saves.
-  if (threads <= 1 || macs < 524288.0 || (m_tiles < 2 && n_tiles < 2)) {
+  if (threads <= 1 || macs < kParallelMinMacs || (m_tiles < 2 && n_tiles < 2)) {
     sgemm_run_block(kern, p, 0, p.M, 0, p.N);
     return;
   }

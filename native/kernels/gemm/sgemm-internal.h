@@ -12,6 +12,8 @@ namespace npuq {
 
 constexpr size_t kSgemmKC = 256;   // K block: one B micro-panel (KC x 16 floats = 16 KiB) stays in L1
 constexpr size_t kSgemmMC = 72;    // rows of A per block (multiple of every MR: 4, 6, 8), ~72 KiB in L2
+// Below ~0.5M multiply-adds (~10 us on one core) waking the other threads costs more than it saves.
+constexpr double kParallelMinMacs = 524288.0;
 constexpr size_t kSgemmNC = 1024;  // columns of B per block (multiple of 8 and 16), 1 MiB
 
 // Produces NR-panels of op(B) for the driver: rows [k0, k0+kc) x columns [n0, n0+nc) go to
