@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/ops/ops.h"
@@ -25,7 +26,9 @@ AttrValue num(double x) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // "relu": half the values 0, as after a ReLU (one histogram bin and one code take half the counts).
+  const bool relu = argc > 1 && std::string(argv[1]) == "relu";
   const size_t N = 16, C = 24, H = 16, W = 16, n = N * C * H * W;
   const float scale = 4.0f / 127;
   std::vector<float> a(n), b(n);
@@ -33,7 +36,7 @@ int main() {
   std::mt19937 g(1);
   std::uniform_real_distribution<float> u(-2, 2);
   for (size_t i = 0; i < n; ++i) {
-    a[i] = u(g);
+    a[i] = relu ? std::fmax(0.0f, u(g)) : u(g);
     bq[i] = int8_t(std::lround(std::fmin(127.f, std::fmax(-128.f, a[i] / scale))));
     b[i] = float(bq[i]) * scale;
   }
@@ -41,6 +44,7 @@ int main() {
     const auto* c = static_cast<const uint8_t*>(p);
     return std::make_shared<std::vector<uint8_t>>(c, c + len);
   };
+  printf("%s data\n", relu ? "post-ReLU (half zeros)" : "uniform");
   printf("| tier | test | sums | + histograms | + channels | all |\n|---|---|---:|---:|---:|---:|\n");
   for (Isa isa : supported_isas()) {
     for (int integer = 0; integer < 2; ++integer) {

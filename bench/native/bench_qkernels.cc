@@ -86,6 +86,20 @@ int main(int argc, char** argv) {
     p.C = 128; p.H = p.W = 28; p.M = 128; p.OH = p.OW = 28;
     convs.push_back({"qconv 1x1 128->128 28x28", p});
   }
+  {  // digits_cnn's second and third convolutions at the analysis batch (16 images of 10x10 and 5x5)
+    QConv2dParams p;
+    p.N = 16; p.C = 16; p.H = p.W = 10; p.M = 32; p.OH = p.OW = 10; p.KH = p.KW = 3; p.PT = p.PL = 1;
+    convs.push_back({"qconv 3x3 16->32 10x10 x16", p});
+    p.C = 32; p.H = p.W = 5; p.M = 64; p.OH = p.OW = 5;
+    convs.push_back({"qconv 3x3 32->64 5x5 x16", p});
+  }
+  {  // a squeeze-excitation 1x1 on 1x1 maps and an expansion 1x1 on 8x8 (digits_mobilenetv2, 16 images)
+    QConv2dParams p;
+    p.N = 16; p.C = 24; p.H = p.W = 1; p.M = 96; p.OH = p.OW = 1;
+    convs.push_back({"qconv 1x1 24->96 1x1 x16", p});
+    p.C = 16; p.H = p.W = 8; p.M = 64; p.OH = p.OW = 8;
+    convs.push_back({"qconv 1x1 16->64 8x8 x16", p});
+  }
   {
     QConv2dParams p;
     p.C = 144; p.H = p.W = 56; p.M = 144; p.G = 144; p.OH = p.OW = 56; p.KH = p.KW = 3; p.PT = p.PL = 1;

@@ -46,6 +46,8 @@ QKernels avx2_kernels() {
   k.dwconv = qdwconv_s16s16_s32_16x__avx2;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__avx2";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__avx2;
+  k.conv_direct_name = "qconv_direct_s16s16_s32_16x5__avx2";
+  k.conv_direct = qconv_direct_s16s16_s32_16x5__avx2;
   k.requant_name = "requant_s32_8x__avx2";
   k.requant = requant_s32_8x__avx2;
   return k;

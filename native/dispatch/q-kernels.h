@@ -69,6 +69,28 @@ struct QDwC8Window {
 };
 using QDwConvC8Fn = void (*)(const QDwC8Window& p, const int16_t* w, int32_t* acc);
 
+// ---- direct convolution: output channels in lanes --------------------------------------------------
+// A block of up to kQConvDirectMr output channels x n output columns, read straight from the
+// convolution's int16 input buffer (qconv-shift.cc with kp = 2: (x - zero_point) of 8-bit values, 0 in
+// the padding, input channels interleaved in pairs), so no im2col panel is written. Depth pair g of
+// column j is the int16 pair at x + 2 * (x_off[j] + pair_off[g]); w holds, per depth pair, the 16
+// channels' weight pairs (w - zero point): channel i of pair g at w[(g * 16 + i) * 2 + {0, 1}], 0 for
+// channels past mr and for padded depth. For i < mr, j < n:
+//   acc[i * ldc + j] = sum_{g < pairs} w[(g*16+i)*2] * x[2*(x_off[j]+pair_off[g])] + w[(g*16+i)*2+1] * x[...+1]
+// int32 exact (mode 32: the driver guarantees no partial sum overflows, in any order); nothing else of
+// acc is written.
+constexpr size_t kQConvDirectMr = 16;
+struct QConvDirectBlock {
+  size_t pairs = 0;
+  const int16_t* w = nullptr;          // pairs x 16 x 2, 32-byte aligned
+  const uint32_t* pair_off = nullptr;  // per depth pair, in int16 pairs
+  const int16_t* x = nullptr;          // 4-byte aligned
+  const uint32_t* x_off = nullptr;     // per column, in int16 pairs
+  int32_t* acc = nullptr;
+  size_t ldc = 0;
+};
+using QConvDirectFn = void (*)(size_t mr, size_t n, const QConvDirectBlock& b);
+
 // ---- requantization --------------------------------------------------------------------------------
 // out[i] = requantize_one(int64(acc[i]) + bias[i * stride], method, round, scale[i * stride],
 //                         multiplier[i * stride], shift[i * stride], zp, qmin, qmax)
@@ -105,6 +127,8 @@ struct QKernels {
   QDwConvS16Fn dwconv = nullptr;
   const char* dwconv_c8_name = nullptr;
   QDwConvC8Fn dwconv_c8 = nullptr;
+  const char* conv_direct_name = nullptr;  // nullptr when the tier has none (the GEMM path runs instead)
+  QConvDirectFn conv_direct = nullptr;
   const char* requant_name = nullptr;
   QRequantFn requant = nullptr;
 };
@@ -120,6 +144,7 @@ void qgemm_s16s16_s32_4x4__scalar(size_t, size_t, size_t, const int16_t*, const 
 void qgemm_s32s32_s64_4x4__scalar(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32__scalar(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__scalar(const QDwC8Window&, const int16_t*, int32_t*);
+void qconv_direct_s16s16_s32__scalar(size_t, size_t, const QConvDirectBlock&);  // the spec; in no table
 void requant_s32__scalar(const QRequantArgs&, const int32_t*, size_t, void*);
 
 #if defined(NPUQ_HAVE_AVX2)
@@ -129,6 +154,7 @@ void qgemm_s16s16_s32_6x16c2_indirect__avx2(size_t, size_t, size_t, const int16_
 void qgemm_s32s32_s64_4x8__avx2(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_16x__avx2(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__avx2(const QDwC8Window&, const int16_t*, int32_t*);
+void qconv_direct_s16s16_s32_16x5__avx2(size_t, size_t, const QConvDirectBlock&);
 void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 

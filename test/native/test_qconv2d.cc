@@ -8,6 +8,7 @@
 #include "qtest-util.h"
 #include "dispatch/q-kernels.h"
 #include "kernels/qconv/qconv-dw-c8.h"
+#include "kernels/qconv/qconv-internal.h"
 #include "kernels/qconv/qplane.h"
 
 using namespace npuq;
@@ -343,9 +344,19 @@ int main() {
                       {1, 2, 3, 3, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1},    // padding wider than the kernel reach
                       {1, 20, 6, 5, 100, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1},  // 100 channels: row blocks
                       {1, 3, 5, 21, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},    // depthwise x2, OW = 21
-                      {1, 2, 4, 33, 2, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 2}};   // depthwise 1x3, OW = 33
+                      {1, 2, 4, 33, 2, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 2},    // depthwise 1x3, OW = 33
+                      // conv_direct tiers: all images one column range, channel panels with tails
+                      {5, 24, 1, 1, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},   // squeeze-excitation 1x1 on 1x1 maps
+                      {3, 9, 2, 3, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    // 1x1 on 2x3 maps
+                      {4, 17, 5, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // 3x3 on 5x5, 4 images, M = 2x16 + 1
+                      {2, 12, 9, 8, 18, 3, 3, 2, 2, 2, 1, 2, 1, 1, 2, 2},   // grouped, strided, dilated, padded
+                      {7, 6, 4, 4, 8, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1},     // 16-pixel maps: blocks of whole images
+                      // maps over the direct path's limit: the GEMM path on every tier
+                      {1, 5, 34, 31, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};  // 1054 pixels
   const double scale = qt::case_scale();
-  size_t cases = 0;
+  size_t cases = 0, direct = 0;
+  bool direct_tier = false;
+  for (Isa isa : supported_isas()) direct_tier = direct_tier || q_kernels(isa).conv_direct != nullptr;
   for (const Geo& g : geos)
     for (QType it : kIn)
       for (QType wt : kW) {
@@ -353,8 +364,20 @@ int main() {
         const Case c = make_case(rng, g, it, wt, int(rng() % 60));
         check_case(c, make_data(c.p, rng));
         ++cases;
+        for (Isa isa : supported_isas()) {  // shapes a conv_direct tier runs on its direct path (8-bit)
+          QConvSetup s;
+          s.p = c.p;
+          s.kernels = &q_kernels(isa);
+          s.mode32 = qis_8bit(c.p.in_type) && qis_8bit(c.p.w_type);
+          if (s.kernels->conv_direct && qconv_direct_applies(s)) {
+            ++direct;
+            break;
+          }
+        }
         if (check::failures() > 30) return check_summary("test_qconv2d");
       }
+  std::printf("test_qconv2d: %zu cases of the direct path's shapes with 8-bit operands\n", direct);
+  CHECK(!direct_tier || direct >= 10 || scale < 1, "only %zu cases reached the conv_direct path", direct);
   c8_kernels(rng);
   cases += c8_convs(rng, scale);
   std::printf("test_qconv2d: %zu cases, tiers:", cases);

@@ -22,6 +22,9 @@ class QShiftLayout {
   size_t buffer_elems() const { return Cgp_ * P_ * PS_ + kSlack; }
   static constexpr size_t kSlack = 1024;
   size_t positions() const { return P_ * PS_; }
+  size_t padded_channels() const { return Cgp_; }
+  // Offset of tap t (kh-major) within a channel group's positions, in kp-element units.
+  size_t tap_offset(size_t t) const { return off_[t]; }
   // buf (buffer_elems() of the operand kind) from x, the group's first input channel of one image; for
   // s8 also pos_sums (positions() entries): the sum over channels at every position.
   void fill(const void* x, void* buf, int32_t* pos_sums) const;
@@ -61,5 +64,14 @@ struct QConvSetup {
 };
 
 std::unique_ptr<QConv2d> make_qconv_depthwise(QConvSetup s, const void* weight);
+
+// The direct path (qconv-direct.cc): applies when the tier has a conv_direct kernel, the sums fit int32
+// with int16 operands, the convolution is not depthwise and the map is small enough.
+bool qconv_direct_applies(const QConvSetup& s);
+std::unique_ptr<QConv2d> make_qconv_direct(QConvSetup s, const void* weight);
+// Output maps (pixels per image) above which the GEMM path stays faster (measured on AVX2, see
+// qconv-direct.cc): plain 1x1 convolutions, other convolutions.
+constexpr size_t kQConvDirectMax1x1Map = 16;
+constexpr size_t kQConvDirectMaxMap = 1024;
 
 }  // namespace npuq

@@ -35,6 +35,15 @@ namespace {
 template <class S>
 constexpr int32_t s8_shift() { return sizeof(S) == 1 && S(-1) > S(0) ? 128 : 0; }
 
+// d[2j] = a[j] - z, d[2j + 1] = b[j] - z.
+template <class S, class D>
+void interleave2(const S* __restrict a, const S* __restrict b, size_t n, int32_t z, D* __restrict d) {
+  for (size_t j = 0; j < n; ++j) {
+    d[2 * j] = static_cast<D>(int32_t(a[j]) - z);
+    d[2 * j + 1] = static_cast<D>(int32_t(b[j]) - z);
+  }
+}
+
 template <class S, class D, size_t KP, bool Offset>
 void fill_t(const QConv2dParams& p, size_t Cg, size_t Cgp, size_t Hph, size_t Wph, const S* x, D* buf) {
   const int32_t z = Offset ? s8_shift<S>() : p.in_zp;
@@ -68,7 +77,9 @@ void fill_t(const QConv2dParams& p, size_t Cg, size_t Cgp, size_t Hph, size_t Wp
           }
           for (size_t j = 0; j < size_t(jlo) * KP; ++j) d[j] = padv;
           D* dv = d + size_t(jlo) * KP;
-          if (SW == 1) {
+          if (SW == 1 && KP == 2) {  // the common case, written so the compiler vectorizes it
+            interleave2<S, D>(rows[0], rows[1], n, z, dv);
+          } else if (SW == 1) {
             for (size_t j = 0; j < n; ++j)
               for (size_t e = 0; e < KP; ++e) dv[j * KP + e] = static_cast<D>(int32_t(rows[e][j]) - z);
           } else {

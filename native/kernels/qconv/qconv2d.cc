@@ -1,7 +1,9 @@
-// QConv2d: validation and the choice of algorithm (per shape, never per tier, so every tier computes the
-// same sums):
+// QConv2d: validation and the choice of algorithm, per shape and, for the direct path, per tier: integer
+// sums are exact, so every algorithm and every tier computes the same results:
 //  * depthwise (G == C, any channel multiplier M/C): padded integer planes + the tier's depthwise kernel
 //    (qconv-dw.cc);
+//  * small maps, on tiers with a conv_direct kernel (qconv-direct.cc): output channels in lanes, all
+//    images one range of columns, read straight from the padded input (the exact sums of the GEMM);
 //  * 1x1, stride 1, no padding: integer GEMM straight on the input (right operand x[C/G, H*W]);
 //  * otherwise: the input padded and phase-split once per image and group (qconv-shift.cc), copied block
 //    by block into the GEMM's right operand panels.
@@ -226,6 +228,7 @@ std::unique_ptr<QConv2d> QConv2d::create(Isa isa, const QConv2dParams& p, const 
   }
   if (s.mode32) s.bias32 = qbias32(s.bias);
   if (p.G == p.C) return make_qconv_depthwise(std::move(s), weight);
+  if (qconv_direct_applies(s)) return make_qconv_direct(std::move(s), weight);
   return std::make_unique<QConvGemm>(std::move(s), weight);
 }
 
