@@ -64,6 +64,8 @@ QKernels neon_kernels() {
   k.dwconv = qdwconv_s16s16_s32_8x__neon;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__neon";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__neon;
+  k.conv_direct_name = "qconv_direct_s16s16_s32_16x5__neon";
+  k.conv_direct = qconv_direct_s16s16_s32_16x5__neon;
   k.requant_name = "requant_s32_4x__neon";
   k.requant = requant_s32_4x__neon;
   return k;
@@ -89,6 +91,15 @@ QKernels rvv_kernels() {  // called only when the CPU has V: the NR queries read
   k.dwconv = qdwconv_s16s16_s32_v__rvv;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__rvv";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__rvv;
+  // 16 int32 channels per accumulator: an m4 group at VLEN 128; from VLEN 256 up the m2 kernel, whose
+  // half-size groups hold twice the columns.
+  if (rvv_vlenb() >= 32) {
+    k.conv_direct_name = "qconv_direct_s16s16_s32_16x12_e32m2__rvv";
+    k.conv_direct = qconv_direct_s16s16_s32_16x12_e32m2__rvv;
+  } else {
+    k.conv_direct_name = "qconv_direct_s16s16_s32_16x6_e32m4__rvv";
+    k.conv_direct = qconv_direct_s16s16_s32_16x6_e32m4__rvv;
+  }
   k.requant_name = "requant_s32_v__rvv";
   k.requant = requant_s32_v__rvv;
   return k;

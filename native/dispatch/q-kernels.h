@@ -163,6 +163,7 @@ void qgemm_s16s16_s32_8x8__neon(size_t, size_t, size_t, const int16_t*, const in
 void qgemm_s32s32_s64_4x8__neon(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_8x__neon(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__neon(const QDwC8Window&, const int16_t*, int32_t*);
+void qconv_direct_s16s16_s32_16x5__neon(size_t, size_t, const QConvDirectBlock&);
 void requant_s32_4x__neon(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 
@@ -178,6 +179,9 @@ size_t qgemm_s16s16_s32_4xv_nr__rvv();
 size_t qgemm_s32s32_s64_4xv_nr__rvv();
 void qdwconv_s16s16_s32_v__rvv(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__rvv(const QDwC8Window&, const int16_t*, int32_t*);
+// conv_direct by VLEN: e32m4 runs at any VLEN >= 128, e32m2 needs VLEN >= 256 (16 int32 in an m2 group).
+void qconv_direct_s16s16_s32_16x6_e32m4__rvv(size_t, size_t, const QConvDirectBlock&);
+void qconv_direct_s16s16_s32_16x12_e32m2__rvv(size_t, size_t, const QConvDirectBlock&);
 void requant_s32_v__rvv(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif
 

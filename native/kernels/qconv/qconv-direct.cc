@@ -153,6 +153,7 @@ bool qconv_direct_applies(const QConvSetup& s) {
   //  - plain 1x1: 0.25-0.35x on 1x1 and 2x2 maps (squeeze-excitation), 0.9x on 4x4, 1.2-1.4x from 8x8
   //    up, where the GEMM packs straight from the input and the direct path's int16 copy costs more
   //    than it saves.
+  // NEON and RVV take the same limits, not measured there (qemu timings mean nothing).
   const size_t OHW = p.OH * p.OW;
   const bool plain_1x1 = p.KH == 1 && p.KW == 1 && p.SH == 1 && p.SW == 1 && p.PT == 0 && p.PL == 0 &&
                          p.OH == p.H && p.OW == p.W;
