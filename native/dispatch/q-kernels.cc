@@ -29,6 +29,7 @@ QKernels scalar_kernels() {
   k.dwconv = qdwconv_s16s16_s32__scalar;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__scalar";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__scalar;
+  k.c8_planar = c8_planar_s32__scalar;
   k.requant_name = "requant_s32__scalar";
   k.requant = requant_s32__scalar;
   return k;
@@ -46,6 +47,7 @@ QKernels avx2_kernels() {
   k.dwconv = qdwconv_s16s16_s32_16x__avx2;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__avx2";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__avx2;
+  k.c8_planar = c8_planar_s32__avx2;
   k.conv_direct_name = "qconv_direct_s16s16_s32_16x5__avx2";
   k.conv_direct = qconv_direct_s16s16_s32_16x5__avx2;
   k.requant_name = "requant_s32_8x__avx2";
@@ -64,6 +66,7 @@ QKernels neon_kernels() {
   k.dwconv = qdwconv_s16s16_s32_8x__neon;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__neon";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__neon;
+  k.c8_planar = c8_planar_s32__scalar;
   k.conv_direct_name = "qconv_direct_s16s16_s32_16x5__neon";
   k.conv_direct = qconv_direct_s16s16_s32_16x5__neon;
   k.requant_name = "requant_s32_4x__neon";
@@ -91,6 +94,7 @@ QKernels rvv_kernels() {  // called only when the CPU has V: the NR queries read
   k.dwconv = qdwconv_s16s16_s32_v__rvv;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__rvv";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__rvv;
+  k.c8_planar = c8_planar_s32__scalar;
   // 16 int32 channels per accumulator: an m4 group at VLEN 128; from VLEN 256 up the m2 kernel, whose
   // half-size groups hold twice the columns.
   if (rvv_vlenb() >= 32) {

@@ -68,6 +68,8 @@ struct QDwC8Window {
   size_t OH = 0, OW = 0, SH = 1, SW = 1;
 };
 using QDwConvC8Fn = void (*)(const QDwC8Window& p, const int16_t* w, int32_t* acc);
+// The c8 sums back to channel planes: planar[c * n + i] = acc[i * 8 + c], c < 8, i < n.
+using QC8PlanarFn = void (*)(const int32_t* acc, size_t n, int32_t* planar);
 
 // ---- direct convolution: output channels in lanes --------------------------------------------------
 // A block of up to kQConvDirectMr output channels x n output columns, read straight from the
@@ -127,6 +129,7 @@ struct QKernels {
   QDwConvS16Fn dwconv = nullptr;
   const char* dwconv_c8_name = nullptr;
   QDwConvC8Fn dwconv_c8 = nullptr;
+  QC8PlanarFn c8_planar = nullptr;
   const char* conv_direct_name = nullptr;  // nullptr when the tier has none (the GEMM path runs instead)
   QConvDirectFn conv_direct = nullptr;
   const char* requant_name = nullptr;
@@ -144,6 +147,7 @@ void qgemm_s16s16_s32_4x4__scalar(size_t, size_t, size_t, const int16_t*, const 
 void qgemm_s32s32_s64_4x4__scalar(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32__scalar(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__scalar(const QDwC8Window&, const int16_t*, int32_t*);
+void c8_planar_s32__scalar(const int32_t*, size_t, int32_t*);
 void qconv_direct_s16s16_s32__scalar(size_t, size_t, const QConvDirectBlock&);  // the spec; in no table
 void requant_s32__scalar(const QRequantArgs&, const int32_t*, size_t, void*);
 
@@ -154,6 +158,7 @@ void qgemm_s16s16_s32_6x16c2_indirect__avx2(size_t, size_t, size_t, const int16_
 void qgemm_s32s32_s64_4x8__avx2(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_16x__avx2(const QPlaneWindow&, const int16_t*, int32_t*);
 void qdwconv_c8_s16s16_s32__avx2(const QDwC8Window&, const int16_t*, int32_t*);
+void c8_planar_s32__avx2(const int32_t*, size_t, int32_t*);
 void qconv_direct_s16s16_s32_16x5__avx2(size_t, size_t, const QConvDirectBlock&);
 void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
 #endif

@@ -286,6 +286,24 @@ void c8_kernels(std::mt19937& rng) {
   std::printf("test_qconv2d: %zu c8 kernel cases\n", cases);
 }
 
+// c8_planar: every tier's equals the scalar kernel on pixel counts around the 8-pixel transpose, and
+// writes nothing past the 8 planes.
+void c8_planar_kernels(std::mt19937& rng) {
+  for (size_t n : {0, 1, 7, 8, 9, 16, 23, 100, 256}) {
+    std::vector<int32_t> acc(n * 8);
+    for (auto& v : acc) v = int32_t(rng());
+    std::vector<int32_t> ref(n * 8 + 4, 0x5A5A5A);
+    c8_planar_s32__scalar(acc.data(), n, ref.data());
+    for (size_t i = 0; i < n; ++i)
+      for (size_t c = 0; c < 8; ++c) CHECK(ref[c * n + i] == acc[i * 8 + c], "scalar c8_planar n=%zu (%zu, %zu)", n, i, c);
+    for (Isa isa : supported_isas()) {
+      std::vector<int32_t> got(n * 8 + 4, 0x5A5A5A);
+      q_kernels(isa).c8_planar(acc.data(), n, got.data());
+      CHECK(got == ref, "%s c8_planar vs scalar, n=%zu", isa_name(isa), n);
+    }
+  }
+}
+
 // Whole depthwise convolutions of the c8 shapes (8-bit operands, M == C, small planes; some larger planes
 // and the 64-bit mode fall back to the per-plane path) through check_case: scalar vs the int64
 // reference, every tier and 2 threads vs scalar, outputs and run_acc.
@@ -379,6 +397,7 @@ int main() {
   std::printf("test_qconv2d: %zu cases of the direct path's shapes with 8-bit operands\n", direct);
   CHECK(!direct_tier || direct >= 10 || scale < 1, "only %zu cases reached the conv_direct path", direct);
   c8_kernels(rng);
+  c8_planar_kernels(rng);
   cases += c8_convs(rng, scale);
   std::printf("test_qconv2d: %zu cases, tiers:", cases);
   for (Isa isa : supported_isas()) std::printf(" %s", isa_name(isa));

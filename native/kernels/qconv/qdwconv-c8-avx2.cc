@@ -1,9 +1,11 @@
 // qdwconv_c8_s16s16_s32__avx2: 8 channels in the 8 int32 lanes, 4 output pixels per step. Each product
 // is one vpmaddwd: the input widened to int32 lanes (x, *) times the weight zero-extended to (w, 0), so
-// the pair sum is exactly x * w (int16 x int16, signed).
+// the pair sum is exactly x * w (int16 x int16, signed). c8_planar_s32__avx2: the sums back to channel
+// planes through 8x8 register transposes.
 #include <immintrin.h>
 
 #include "dispatch/q-kernels.h"
+#include "kernels/simd/transpose-avx2.h"
 
 namespace npuq {
 
@@ -44,6 +46,19 @@ void qdwconv_c8_s16s16_s32__avx2(const QDwC8Window& p, const int16_t* w, int32_t
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + ow * 8), s);
     }
   }
+}
+
+// 8 pixels x 8 channels per 8x8 register transpose; the last n % 8 pixels as the scalar kernel does.
+void c8_planar_s32__avx2(const int32_t* acc, size_t n, int32_t* planar) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 r[8];
+    for (size_t j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(reinterpret_cast<const float*>(acc + (i + j) * 8));
+    transpose8(r);
+    for (size_t c = 0; c < 8; ++c) _mm256_storeu_ps(reinterpret_cast<float*>(planar + c * n + i), r[c]);
+  }
+  for (; i < n; ++i)
+    for (size_t c = 0; c < 8; ++c) planar[c * n + i] = acc[i * 8 + c];
 }
 
 }  // namespace npuq

@@ -1,5 +1,6 @@
 // qdwconv_c8_s16s16_s32__scalar: depthwise window sums of 8 interleaved channels (QDwC8Window), int32
-// exact: the specification of the SIMD tiers' c8 kernels.
+// exact: the specification of the SIMD tiers' c8 kernels; and c8_planar_s32__scalar, the sums back to
+// channel planes.
 #include "dispatch/q-kernels.h"
 
 namespace npuq {
@@ -15,6 +16,11 @@ void qdwconv_c8_s16s16_s32__scalar(const QDwC8Window& p, const int16_t* w, int32
         for (size_t c = 0; c < 8; ++c) out[c] += int32_t(x[c]) * int32_t(w[t * 8 + c]);
       }
     }
+}
+
+void c8_planar_s32__scalar(const int32_t* acc, size_t n, int32_t* planar) {
+  for (size_t i = 0; i < n; ++i)
+    for (size_t c = 0; c < 8; ++c) planar[c * n + i] = acc[i * 8 + c];
 }
 
 }  // namespace npuq
