@@ -365,7 +365,7 @@ int main() {
                       {1, 2, 4, 33, 2, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 2},    // depthwise 1x3, OW = 33
                       // conv_direct tiers: all images one column range, channel panels with tails
                       {5, 24, 1, 1, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},   // squeeze-excitation 1x1 on 1x1 maps
-                      {3, 9, 2, 3, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    // 1x1 on 2x3 maps
+                      {3, 9, 2, 2, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    // 1x1 on 2x2 maps
                       {4, 17, 5, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // 3x3 on 5x5, 4 images, M = 2x16 + 1
                       {2, 12, 9, 8, 18, 3, 3, 2, 2, 2, 1, 2, 1, 1, 2, 2},   // grouped, strided, dilated, padded
                       {7, 6, 4, 4, 8, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1},     // 16-pixel maps: blocks of whole images

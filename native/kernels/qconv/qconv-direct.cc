@@ -144,15 +144,17 @@ class QConvDirect final : public QConv2d {
 
 bool qconv_direct_applies(const QConvSetup& s) {
   const QConv2dParams& p = s.p;
-  if (!s.kernels->conv_direct || !s.mode32 || p.G == p.C) return false;
+  if (!s.kernels->conv_direct || !s.mode32 || p.G == p.C || p.C / p.G < 2) return false;
   // Only where the tier's GEMM would take int16 operands too (a tier with an s8 dot product keeps it).
   if (choose_qgemm_kernel(*s.kernels, true).kind != QOperand::S16) return false;
   // Measured at batch 16 and 1, one thread, against the GEMM path (u8 x s8, per-channel float scale):
   //  - 3x3 convolutions: 0.49x the time on 5x5 maps, 0.72-0.76x on 10x10, 0.9x on 20x20, even at 40x40,
   //    1.04-1.17x on PP-OCR det's 80x80 and 160x160 layers (the GEMM reads 16 columns per broadcast pair);
-  //  - plain 1x1: 0.25-0.35x on 1x1 and 2x2 maps (squeeze-excitation), 0.9x on 4x4, 1.2-1.4x from 8x8
-  //    up, where the GEMM packs straight from the input and the direct path's int16 copy costs more
-  //    than it saves.
+  //  - plain 1x1: 0.25-0.5x on 1x1 and 2x2 maps (squeeze-excitation, shufflenet's last stage), 0.9-1.3x
+  //    on 4x4 (by the channel tails), 1.2-1.4x from 8x8 up, where the GEMM packs straight from the
+  //    input and the direct path's int16 copy costs more than it saves;
+  //  - one input channel per group (stems): no faster alone, 1.15-1.2x inside the analysis graphs (half
+  //    of every depth pair is padding either way).
   // NEON and RVV take the same limits, not measured there (qemu timings mean nothing).
   const size_t OHW = p.OH * p.OW;
   const bool plain_1x1 = p.KH == 1 && p.KW == 1 && p.SH == 1 && p.SW == 1 && p.PT == 0 && p.PL == 0 &&

@@ -71,7 +71,7 @@ bool qconv_direct_applies(const QConvSetup& s);
 std::unique_ptr<QConv2d> make_qconv_direct(QConvSetup s, const void* weight);
 // Output maps (pixels per image) above which the GEMM path stays faster (measured on AVX2, see
 // qconv-direct.cc): plain 1x1 convolutions, other convolutions.
-constexpr size_t kQConvDirectMax1x1Map = 16;
+constexpr size_t kQConvDirectMax1x1Map = 4;
 constexpr size_t kQConvDirectMaxMap = 1024;
 
 }  // namespace npuq
