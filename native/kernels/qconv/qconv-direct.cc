@@ -24,11 +24,6 @@ size_t cols_per_block(size_t OHW) {
   return OHW * std::max<size_t>(1, kCols / OHW);
 }
 
-int32_t weight_at(QType t, const uint8_t* p) {
-  if (t == QType::U8) return *p;
-  return static_cast<int8_t>(*p);  // S8 (mode 32 has 8-bit weights only)
-}
-
 class QConvDirect final : public QConv2d {
  public:
   QConvDirect(QConvSetup s, const void* weight) : s_(std::move(s)), layout_(s_.p, QOperand::S16, 2) {
@@ -43,19 +38,23 @@ class QConvDirect final : public QConv2d {
     const size_t cpairs = layout_.padded_channels() / 2;
     for (size_t g = 0; g < pairs_; ++g)
       pair_off_[g] = uint32_t((g % cpairs) * layout_.positions() + layout_.tap_offset(g / cpairs));
-    w_ = AlignedBytes(p.G * panels_ * pairs_ * kMr * 2 * sizeof(int16_t));
-    int16_t* w16 = static_cast<int16_t*>(w_.data());
-    std::memset(w16, 0, p.G * panels_ * pairs_ * kMr * 2 * sizeof(int16_t));
+    // Weights as the GEMM packs an s16 operand (qpack_matrix): panels of 16 lanes, depth in pairs,
+    // (w - zp), 0 past the last channel.
+    QGemmKernel format;
+    format.kind = QOperand::S16;
+    format.kp = 2;
     const size_t wsize = qtype_size(p.w_type);
     for (size_t grp = 0; grp < p.G; ++grp) {
       const void* wg = static_cast<const char*>(weight) + grp * Mg_ * Cg_ * p.KH * p.KW * wsize;
-      const int32_t* zp = s_.wzp.data() + grp * Mg_;
-      const std::vector<uint8_t> r = layout_.reorder_weights(wg, zp, Mg_);  // [Mg][depth], padded = zp
-      for (size_t m = 0; m < Mg_; ++m) {
-        int16_t* panel = w16 + (grp * panels_ + m / kMr) * pairs_ * kMr * 2;
-        for (size_t k = 0; k < depth; ++k)
-          panel[((k / 2) * kMr + m % kMr) * 2 + k % 2] = static_cast<int16_t>(weight_at(p.w_type, &r[m * depth + k]) - zp[m]);
-      }
+      const std::vector<uint8_t> r = layout_.reorder_weights(wg, s_.wzp.data() + grp * Mg_, Mg_);
+      QMatrixSource w;
+      w.data = r.data();
+      w.type = p.w_type;
+      w.ld = depth;
+      w.lane_major = true;
+      w.zp = s_.wzp.data() + grp * Mg_;
+      w.zp_stride = 1;
+      w_.push_back(qprepack(format, kMr, w, depth, Mg_));
     }
     bufpairs_ = layout_.buffer_elems() / 2;
     const size_t cols = p.N * OHW_;
@@ -102,7 +101,7 @@ class QConvDirect final : public QConv2d {
         blk.x_off = x_off_.data() + c0;
         for (size_t pn = 0; pn < panels_; ++pn) {
           const size_t mr = std::min(kMr, Mg_ - pn * kMr);
-          blk.w = static_cast<const int16_t*>(w_.data()) + (g * panels_ + pn) * pairs_ * kMr * 2;
+          blk.w = static_cast<const int16_t*>(w_[g].data.data()) + pn * pairs_ * kMr * 2;
           fn(mr, nc, blk);
           for (size_t i = 0; i < mr; ++i) store(acc + i * bc, g * Mg_ + pn * kMr + i, c0, nc, y, acc64, tmp);
         }
@@ -137,7 +136,7 @@ class QConvDirect final : public QConv2d {
   QShiftLayout layout_;  // refers to s_.p
   size_t Cg_ = 0, Mg_ = 0, OHW_ = 0, panels_ = 0, pairs_ = 0, bufpairs_ = 0;
   std::vector<uint32_t> pair_off_, x_off_;
-  AlignedBytes w_;
+  std::vector<QPackedOperand> w_;  // per group
 };
 
 }  // namespace
