@@ -104,6 +104,65 @@ describe('Session', () => {
     expect(err.message).toMatch(/OtherOp \(b\)/);
   });
 
+  it('resizes by nearest any element type, reusing repeated rows, up and down, with extrapolation', async () => {
+    // asymmetric + floor: output o of an axis reads input floor(o / scale).
+    const cases: [string, number[], number[]][] = [
+      ['uint8', [1, 2, 3, 5], [1, 1, 2, 2]],
+      ['int16', [2, 3, 4, 4], [1, 1, 0.5, 0.5]],
+      ['float32', [1, 2, 4, 3], [1, 1, 3, 1.5]],
+      ['int64', [1, 3, 2, 2], [1, 2, 2, 3]],
+      ['int8', [1, 1, 1, 7], [1, 1, 4, 1]],
+    ];
+    for (const [dtype, shape, scales] of cases) {
+      const out = shape.map((d, i) => Math.floor(d * scales[i]));
+      const m = tinyModel((g) => {
+        g.inputs = [{ name: 'x', dtype: dtype as 'uint8', shape }];
+        g.outputs = [{ name: 'y', dtype: dtype as 'uint8', shape: out }];
+        g.initializers.set('scales', new Tensor('float32', [4], Float32Array.from(scales)));
+        const n = new Node('r', 'Resize', ['x', '', 'scales'], ['y']);
+        n.attrs.set('mode', { kind: 'string', value: 'nearest' });
+        n.attrs.set('coordinate_transformation_mode', { kind: 'string', value: 'asymmetric' });
+        n.attrs.set('nearest_mode', { kind: 'string', value: 'floor' });
+        g.nodes = [n];
+      });
+      const count = shape.reduce((a, b) => a * b, 1);
+      const x = Tensor.zeros(dtype as 'uint8', shape);
+      for (let i = 0; i < count; i++) (x.data as Uint8Array)[i] = (dtype === 'int64' ? BigInt(i * 7919 - 300) : (i * 37 + 11) % 100) as never;
+      const s = await Session.create(m, { threads: 2 });
+      const y = (await s.run({ x })).y;
+      s.dispose();
+      expect(y.shape).toEqual(out);
+      const xs = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
+      let k = 0;
+      for (let a = 0; a < out[0]; a++) for (let b = 0; b < out[1]; b++) for (let c = 0; c < out[2]; c++) for (let d = 0; d < out[3]; d++) {
+        const src = [a, b, c, d].map((o, i) => Math.min(Math.floor(o / scales[i]), shape[i] - 1));
+        expect([dtype, k, y.data[k++]]).toEqual([dtype, k - 1, x.data[src.reduce((acc, v, i) => acc + v * xs[i], 0)]]);
+      }
+    }
+    // tf_crop_and_resize: rows and columns outside the box take extrapolation_value, never a copied row.
+    const crop = async (roi: number[], scales: number[], out: number[]): Promise<number[]> => {
+      const m = tinyModel((g) => {
+        g.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 1, 2, 2] }];
+        g.outputs = [{ name: 'y', dtype: 'float32', shape: out }];
+        g.initializers.set('roi', new Tensor('float32', [8], Float32Array.from(roi)));
+        g.initializers.set('scales', new Tensor('float32', [4], Float32Array.from(scales)));
+        const n = new Node('r', 'Resize', ['x', 'roi', 'scales'], ['y']);
+        n.attrs.set('mode', { kind: 'string', value: 'nearest' });
+        n.attrs.set('coordinate_transformation_mode', { kind: 'string', value: 'tf_crop_and_resize' });
+        n.attrs.set('extrapolation_value', { kind: 'float', value: -9 });
+        g.nodes = [n];
+      });
+      const s = await Session.create(m);
+      const y = (await s.run({ x: new Tensor('float32', [1, 1, 2, 2], Float32Array.from([1, 2, 3, 4])) })).y;
+      s.dispose();
+      return Array.from(y.data as Float32Array);
+    };
+    // The box spans input coordinates -0.5 .. 1.5 over 4 outputs: -0.5, 0.17, 0.83, 1.5.
+    expect(await crop([0, 0, -0.5, -0.5, 1, 1, 1.5, 1.5], [1, 1, 2, 2], [1, 1, 4, 4])).toEqual([-9, -9, -9, -9, -9, 1, 2, -9, -9, 3, 4, -9, -9, -9, -9, -9]);
+    // Rows at 0, 1.5, 3: the first reads input row 0, the next two are outside (as if reading row 0 too).
+    expect(await crop([0, 0, 0, 0, 1, 1, 3, 1], [1, 1, 1.5, 1], [1, 1, 3, 2])).toEqual([1, 2, -9, -9, -9, -9]);
+  });
+
   it('runs the scalar reference when asked and agrees with the default tier', async () => {
     const model = await loadModel(path.join(EXAMPLE, 'digits_cnn.onnx'));
     const x = readNpy(path.join(EXAMPLE, 'digits_8.npy'));

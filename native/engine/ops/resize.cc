@@ -69,6 +69,8 @@ struct ResizeOp : Op {
     parallel_ranges(rs.pool(), rows, rows * OW >= 65536 ? 8 : 1, [&](size_t r0, size_t r1) {
       std::vector<int64_t> idx(r, 0), k(r, 0);
       std::vector<std::pair<size_t, double>> row_taps;
+      size_t prev_src = 0;
+      bool prev_outside = false;
       size_t rem = r0;
       for (size_t d = r - 1; d-- > 0;) { idx[d] = rem % ys[d]; rem /= ys[d]; }
       for (size_t row = r0; row < r1; ++row) {
@@ -94,18 +96,27 @@ struct ResizeOp : Op {
         }
         uint8_t* yrow = py + row * OW * es;
         if (nearest) {
-          const uint8_t* xrow = px + row_taps[0].first * es;
-          if (es == 4) {
-            const uint32_t* s4 = reinterpret_cast<const uint32_t*>(xrow);
-            uint32_t* d4 = reinterpret_cast<uint32_t*>(yrow);
-            for (size_t o = 0; o < OW; ++o) d4[o] = s4[last.idx[o][0]];
+          const size_t src = row_taps[0].first;
+          if (row > r0 && src == prev_src && !outside && !prev_outside) {
+            // Upsampling repeats input rows: this output row is the previous one.
+            std::memcpy(yrow, yrow - OW * es, OW * es);
           } else {
-            for (size_t o = 0; o < OW; ++o) std::memcpy(yrow + o * es, xrow + size_t(last.idx[o][0]) * es, es);
+            const uint8_t* xrow = px + src * es;
+            switch (es) {
+              case 1: gather(reinterpret_cast<const uint8_t*>(xrow), yrow, OW); break;
+              case 2: gather(reinterpret_cast<const uint16_t*>(xrow), reinterpret_cast<uint16_t*>(yrow), OW); break;
+              case 4: gather(reinterpret_cast<const uint32_t*>(xrow), reinterpret_cast<uint32_t*>(yrow), OW); break;
+              case 8: gather(reinterpret_cast<const uint64_t*>(xrow), reinterpret_cast<uint64_t*>(yrow), OW); break;
+              default:
+                for (size_t o = 0; o < OW; ++o) std::memcpy(yrow + o * es, xrow + size_t(near_[o]) * es, es);
+            }
+            if (outside || extrapolate_any_) {
+              for (size_t o = 0; o < OW; ++o)
+                if (outside || last.outside[o]) std::memcpy(yrow + o * es, &extrapolation, es);
+            }
           }
-          if (outside || extrapolate_any_) {
-            for (size_t o = 0; o < OW; ++o)
-              if (outside || last.outside[o]) std::memcpy(yrow + o * es, &extrapolation, es);
-          }
+          prev_src = src;
+          prev_outside = outside;
         } else {
           const float* xf = reinterpret_cast<const float*>(px);
           float* yf = reinterpret_cast<float*>(yrow);
@@ -126,6 +137,14 @@ struct ResizeOp : Op {
     });
   }
   bool extrapolate_any_ = false;
+  std::vector<int64_t> near_;  // nearest: the source index of each output index of the last axis
+
+  // One row of nearest: elements are copied as integers of their size (the bits, whatever the type).
+  template <typename T>
+  void gather(const T* x, T* y, size_t n) const {
+    const int64_t* idx = near_.data();
+    for (size_t o = 0; o < n; ++o) y[o] = x[idx[o]];
+  }
 };
 
 std::unique_ptr<Op> make_resize(const OpBuild& b) {
@@ -197,6 +216,8 @@ std::unique_ptr<Op> make_resize(const OpBuild& b) {
     for (uint8_t o : t.outside) op->extrapolate_any_ = op->extrapolate_any_ || o;
     op->taps.push_back(std::move(t));
   }
+  if (op->nearest && r > 0)
+    for (const auto& i : op->taps[r - 1].idx) op->near_.push_back(i[0]);
   op->x = b.in_id(0);
   op->y = b.out_id(0);
   return op;
