@@ -14,7 +14,7 @@ import { inferGraphSteps } from '../ir/infer';
 import { runStepsSliced, type Steps } from '../ir/steps';
 import type { Tensor } from '../ir/tensor';
 import { QuantizedModel } from '../quantize/quantized-model';
-import { Session } from '../runtime/session';
+import { defaultThreads, Session } from '../runtime/session';
 import { buildAnalysisGraphSteps, type AnalysisGraph } from './graph';
 import { flagLayers, resolveThresholds } from './guidance';
 import { ErrorAccumulator, probeVector } from './metrics';
@@ -67,7 +67,6 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   const ag = await runStepsSliced(buildAnalysisGraphSteps(quantized, { bins: options.bins }));
   const analysisModel = new Model(ag.graph);
   analysisModel.irVersion = quantized.model.irVersion;
-  const session = await Session.create(analysisModel, { threads: options.threads, fuse: false });
   const cum = new Map(ag.layers.map((l) => [l.name, new ErrorAccumulator(ag.bins, l.range)]));
   const ind = new Map(ag.layers.filter((l) => l.individual).map((l) => [l.name, new ErrorAccumulator(ag.bins)]));
   const outAcc = new Map(ag.outputs.map((o) => [o.name, new ErrorAccumulator(1)]));
@@ -75,17 +74,35 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   const outShape = new Map<string, number[]>();
   const layerShape = new Map<string, number[]>();
   const fetch = [...ag.layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]), ...ag.outputs.flatMap((o) => [o.float, o.quantized])];
+  const batchSize = options.batchSize ?? 16;
+  const { batches, total } = await openFeeds(options.data, quantized.graph.inputs, options, batchSize);
+  const batchCount = total !== undefined ? Math.ceil(total / batchSize) : Array.isArray(options.data) ? options.data.length : undefined;
+  const lanes = batchLanes(options.threads ?? defaultThreads(), batchCount);
+  const session = await Session.create(analysisModel, { threads: lanes > 1 ? 1 : options.threads, fuse: false });
+  // Runs in flight, oldest first. Their results are added in batch order whatever order they finish
+  // in, so the analysis is the same bits with one lane or several.
+  const inFlight: Promise<Record<string, Tensor>>[] = [];
   let samples = 0;
+  const takeOldest = async (): Promise<void> => {
+    const res = await inFlight.shift()!;
+    samples += await runStepsSliced(accumulate(res));
+    options.onProgress?.(samples, total);
+  };
   try {
-    const { batches, total } = await openFeeds(options.data, quantized.graph.inputs, options, options.batchSize ?? 16);
+    let first = true;
     for await (const feeds of batches as AsyncIterable<Record<string, Tensor>>) {
-      if (samples === 0) await shapesOf(quantized, feeds, layerShape);
-      const res = await session.run(feeds, { outputs: fetch });
-      samples += await runStepsSliced(accumulate(res));
-      options.onProgress?.(samples, total);
+      if (first) await shapesOf(quantized, feeds, layerShape);
+      first = false;
+      const running = session.run(feeds, { outputs: fetch });
+      running.catch(() => undefined);  // awaited in order below; a failure must not go unhandled meanwhile
+      inFlight.push(running);
+      if (inFlight.length >= lanes) await takeOldest();
     }
+    while (inFlight.length) await takeOldest();
     if (samples === 0) throw new NpuqError('INVALID_DATA', 'the data has no samples: analysis needs at least one');
   } finally {
+    // A failed batch (or data source) ends the analysis: let the other runs finish before the session goes.
+    await Promise.allSettled(inFlight);
     session.dispose();
   }
   const analysisMs = performance.now() - t0;
@@ -173,6 +190,19 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
       };
     }
   }
+}
+
+/**
+ * How many batches run at once. A batch of a small model does not keep two threads busy inside one run
+ * (its ops are too short to share), but batches are independent: with enough of them, `threads`
+ * single-threaded runs in flight use every core (each with its own arena, so up to `threads` times the
+ * run memory). With fewer than two batches per thread, one run at a time uses all the threads: a lone
+ * last round would leave cores idle. A data source of unknown length runs in lanes.
+ */
+export function batchLanes(threads: number, batches: number | undefined): number {
+  if (threads <= 1) return 1;
+  if (batches !== undefined && batches < 2 * threads) return 1;
+  return threads;
 }
 
 /** Shapes of the float graph's tensors for the first batch (shape inference in TS, no run). */

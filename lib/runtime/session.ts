@@ -69,6 +69,11 @@ interface CacheSlot {
   pins: number;
 }
 
+/** Engine threads when none are asked for: the cores, at most 4. */
+export function defaultThreads(): number {
+  return Math.min(os.availableParallelism?.() ?? os.cpus().length, 4);
+}
+
 export class Session {
   readonly graph: Graph;
   private readonly cache = new Map<string, CacheSlot>();
@@ -78,7 +83,7 @@ export class Session {
 
   private constructor(graph: Graph, private readonly options: SessionOptions) {
     this.graph = graph;
-    const t = options.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 4);
+    const t = options.threads ?? defaultThreads();
     if (!Number.isInteger(t) || t < 1 || t > 256) throw new RangeError(`Expected an integer in [1, 256] for options.threads but received ${t}`);
     this.threads = t;
     this.shapeInputs = shapeGivingInputs(graph);

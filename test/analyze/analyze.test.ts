@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyze } from '../../lib/analyze/analyze';
+import { analyze, batchLanes } from '../../lib/analyze/analyze';
 import { compareValues } from '../../lib/analyze/metrics';
 import { buildAnalysisGraph } from '../../lib/analyze/graph';
 import type { Analysis } from '../../lib/analyze/types';
@@ -183,6 +183,28 @@ describe('analyze()', () => {
       const other = await loadModel(model('digits_shufflenet'));
       other.graph.inputs[0].name = 'image';
       await expect(analyze(other, qm, { data: X20 })).rejects.toThrow(/pass the model the QuantizedModel was made from/);
+    } finally {
+      await qm.dispose();
+    }
+  });
+
+  it('gives the same bits with batches in flight on several threads as with one run at a time', async () => {
+    expect(batchLanes(1, 100)).toBe(1);
+    expect(batchLanes(2, 3)).toBe(1);  // a lone last round would idle a core: one run, two threads
+    expect(batchLanes(2, 4)).toBe(2);
+    expect(batchLanes(4, undefined)).toBe(4);
+    const qm = await quantize(model('digits_shufflenet'), { target: 'rk3588', data: X32, limit: 32 });
+    try {
+      const strip = (a: Analysis) => ({ ...a, timing: undefined, created: undefined });
+      const one = await analyze(undefined, qm, { data: X32, limit: 100, batchSize: 8, threads: 1 });
+      const lanes = await analyze(undefined, qm, { data: X32, limit: 100, batchSize: 8, threads: 2 });
+      expect(one.samples).toBe(100);
+      expect(strip(lanes)).toEqual(strip(one));
+      // A batch that fails while another is in flight ends the analysis with that batch's error.
+      const x = firstSamples(X32, 16);
+      const bad = new Tensor('float32', [16, 1, 31, 31], new Float32Array(16 * 31 * 31));
+      const feeds = [{ input: x }, { input: x }, { input: bad }, { input: x }, { input: x }];
+      await expect(analyze(undefined, qm, { data: feeds, threads: 2 })).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
     } finally {
       await qm.dispose();
     }

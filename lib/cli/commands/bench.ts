@@ -11,7 +11,6 @@
  * Timing: `--warmup` untimed runs (the first compiles the plan), then `--iterations` timed runs, each
  * the whole `run` call (feeds in, outputs out, as `npuquant run` does), one after the other.
  */
-import * as os from 'os';
 import type { Command } from 'commander';
 import { capabilities } from '../../capabilities';
 import { mulberry32 } from '../../data/dataset';
@@ -23,7 +22,7 @@ import { loadModel } from '../../io/onnx';
 import { loadQuantized } from '../../quantize/quantize';
 import type { QuantizedModel } from '../../quantize/quantized-model';
 import { shapeGivingInputs } from '../../runtime/support';
-import { Session, type SessionOptions } from '../../runtime/session';
+import { defaultThreads, Session, type SessionOptions } from '../../runtime/session';
 import { parseInputOption, parseNamedShape } from '../options';
 
 interface BenchOptions {
@@ -242,9 +241,4 @@ export function registerBench(program: Command): void {
         await qm?.dispose();
       }
     });
-}
-
-/** Session's default thread count. */
-function defaultThreads(): number {
-  return Math.min(os.availableParallelism?.() ?? os.cpus().length, 4);
 }
