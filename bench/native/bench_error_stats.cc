@@ -1,5 +1,5 @@
-// ErrorStats (the accuracy-analysis probe, native/engine/ops/analysis.cc) on one [16, 24, 16, 16] pair,
-// single thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and
+// ErrorStats (the accuracy-analysis probe, native/engine/ops/analysis.cc) on one [16, 24, 16, 16] pair
+// ("small": [16, 96, 4, 4], a late layer of the digits models, where per-run overheads show), single thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and
 // all of it; the test side float32 or int8 (read through scale / zero_point, no dequantized copy).
 //   cmake -S . -B build-qbench -DNPUQ_BUILD_BENCH=ON && cmake --build build-qbench -j2 --target bench_error_stats && ./build-qbench/bench_error_stats
 #include <chrono>
@@ -28,8 +28,12 @@ AttrValue num(double x) {
 
 int main(int argc, char** argv) {
   // "relu": half the values 0, as after a ReLU (one histogram bin and one code take half the counts).
-  const bool relu = argc > 1 && std::string(argv[1]) == "relu";
-  const size_t N = 16, C = 24, H = 16, W = 16, n = N * C * H * W;
+  bool relu = false, small = false;
+  for (int i = 1; i < argc; ++i) {
+    relu = relu || std::string(argv[i]) == "relu";
+    small = small || std::string(argv[i]) == "small";
+  }
+  const size_t N = 16, C = small ? 96 : 24, H = small ? 4 : 16, W = H, n = N * C * H * W;
   const float scale = 4.0f / 127;
   std::vector<float> a(n), b(n);
   std::vector<int8_t> bq(n);
@@ -44,7 +48,7 @@ int main(int argc, char** argv) {
     const auto* c = static_cast<const uint8_t*>(p);
     return std::make_shared<std::vector<uint8_t>>(c, c + len);
   };
-  printf("%s data\n", relu ? "post-ReLU (half zeros)" : "uniform");
+  printf("%s data, [%zu, %zu, %zu, %zu]\n", relu ? "post-ReLU (half zeros)" : "uniform", N, C, H, W);
   printf("| tier | test | sums | + histograms | + channels | all |\n|---|---|---:|---:|---:|---:|\n");
   for (Isa isa : supported_isas()) {
     for (int integer = 0; integer < 2; ++integer) {

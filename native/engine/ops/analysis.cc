@@ -97,23 +97,42 @@ struct ErrorStatsOp : Op {
     const size_t test_size = args.test_type == ErrorStatsTest::F32 ? 4 : (args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8) ? 1 : 2;
     const ErrorStatsFn kernel = stats_kernels(isa).error_stats;
     std::vector<ErrorStatsSums> sums(items);
+    // Sums are per item (each item's cosine needs its own); counts and channel maxima are integers and
+    // maxima, whose totals do not depend on the grouping, so items share one table per range of items
+    // (one range per task): no table per item to clear and add up. A range stays under 2^31 elements
+    // so that no uint32 counter can wrap.
+    const bool parallel = rs.pool() && items > 1 && items * per_item >= 16384;
+    size_t step = parallel ? (items + 15) / 16 : items;
+    if (per_item) step = std::min(step, std::max<size_t>(1, (size_t(1) << 31) / per_item));
+    const size_t ranges = items && step ? (items + step - 1) / step : 0;
     const size_t per_counts = kErrorStatsCounts(bins);
-    std::vector<uint32_t> counts(hist ? items * per_counts : 0, 0);
-    std::vector<float> chmax(items * channels, -1.0f);
-    auto one = [&](size_t it) {
+    std::vector<uint32_t> counts(hist ? ranges * per_counts : 0, 0);
+    std::vector<float> chmax(ranges * channels, -1.0f);
+    auto one = [&](size_t it, uint32_t* c, float* ch) {
       if (per_item == 0) return;
       ErrorStatsArgs a = args;
       a.test = q + it * per_item * test_size;
-      uint32_t* c = hist ? counts.data() + it * per_counts : nullptr;
-      float* ch = channels ? chmax.data() + it * channels : nullptr;
-      if (kernel(f + it * per_item, a, &sums[it], c, ch)) return;
-      if (c) std::fill(c, c + per_counts, 0u);
-      if (ch) std::fill(ch, ch + channels, -1.0f);
-      careful(f + it * per_item, a.test, sums[it], c, ch);
+      const float* fi = f + it * per_item;
+      if (kernel(fi, a, &sums[it], c, ch)) return;
+      // A NaN or an infinity: the fast pass left this item's counts in the shared table (and no channel
+      // maxima). The same pass into a zeroed table gives exactly those counts to take back.
+      if (c) {
+        std::vector<uint32_t> mine(per_counts, 0);
+        std::vector<float> scratch(channels, -1.0f);
+        ErrorStatsSums unused;
+        kernel(fi, a, &unused, mine.data(), scratch.data());
+        for (size_t i = 0; i < per_counts; ++i) c[i] -= mine[i];
+      }
+      careful(fi, a.test, sums[it], c, ch);
     };
-    // Items run in parallel once there is enough work to pay for waking the pool.
-    if (rs.pool() && items > 1 && items * per_item >= 16384) rs.pool()->parallel_for(items, one);
-    else for (size_t it = 0; it < items; ++it) one(it);
+    auto range = [&](size_t r) {
+      uint32_t* c = hist ? counts.data() + r * per_counts : nullptr;
+      float* ch = channels ? chmax.data() + r * channels : nullptr;
+      for (size_t it = r * step, end = std::min(items, it + step); it < end; ++it) one(it, c, ch);
+    };
+    // Ranges run in parallel once there is enough work to pay for waking the pool.
+    if (parallel && ranges > 1) rs.pool()->parallel_for(ranges, range);
+    else for (size_t r = 0; r < ranges; ++r) range(r);
 
     constexpr double inf = std::numeric_limits<double>::infinity();
     double n = 0, bad = 0, sf = 0, sff = 0, sd = 0, sdd = 0, maxd = 0, cos_sum = 0, dist_sum = 0, sq = 0, sqq = 0;
@@ -133,15 +152,25 @@ struct ErrorStatsOp : Op {
       // (Clamped to [-1, 1]: the float block sums can put a near-identical pair a hair above 1.)
       cos_sum += (r.sff == 0 && r.sqq == 0) ? 1.0 : (r.sff == 0 || r.sqq == 0) ? 0.0 : std::min(1.0, std::max(-1.0, r.dot / (std::sqrt(r.sff) * std::sqrt(r.sqq))));
       dist_sum += std::sqrt(r.sdd);
+    }
+    const bool by_code = args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8;
+    for (size_t r = 0; r < ranges; ++r) {
       if (hist) {
-        const uint32_t* c = counts.data() + it * per_counts;
+        uint32_t* c = counts.data() + r * per_counts;
+        // The fast path counted 8-bit test values by code: each code's count goes to its value's bin.
+        for (size_t code = 0; by_code && code < 256; ++code) {
+          const uint32_t* codes = c + 16 * bins;
+          const uint32_t k = codes[code] + codes[256 + code] + codes[512 + code] + codes[768 + code];
+          const uint8_t byte = uint8_t(code);
+          if (k) c[8 * bins + bin(test_value(&byte, 0))] += k;
+        }
         for (size_t i = 0; i < 2 * bins; ++i) {
           uint64_t v = 0;
           for (int l = 0; l < 8; ++l) v += c[8 * i + l];
           tail[i] += double(v);
         }
       }
-      for (size_t c = 0; c < channels; ++c) tail[2 * bins + c] = std::max(tail[2 * bins + c], double(chmax[it * channels + c]));
+      for (size_t c = 0; c < channels; ++c) tail[2 * bins + c] = std::max(tail[2 * bins + c], double(chmax[r * channels + c]));
     }
     const double head[kErrorStatsHeader] = {double(items), n, bad, sf, sff, sd, sdd, maxd, cos_sum, dist_sum, fmin, fmax, qmin, qmax, sq, sqq};
     std::copy(head, head + kErrorStatsHeader, o);

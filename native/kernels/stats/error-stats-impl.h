@@ -135,7 +135,8 @@ bool es_item(const float* f, const ErrorStatsArgs& a, ErrorStatsSums* r, uint32_
   uint32_t* cf = counts;
   uint32_t* cq = hist ? counts + 8 * a.bins : nullptr;
   // An 8-bit test side is counted by code (four interleaved 256-entry tables after the two
-  // histograms), one increment and no float work per element; the codes go to their bins at the end.
+  // histograms), one increment and no float work per element; the caller puts the codes in their bins
+  // once for all the items that counted into the table.
   constexpr bool kByCode = sizeof(T) == 1;
   uint32_t* codes = hist ? counts + 16 * a.bins : nullptr;
   double dot = 0, ff = 0, qq = 0, dd = 0, sf = 0, sq = 0, sd = 0;
@@ -180,14 +181,6 @@ bool es_item(const float* f, const ErrorStatsArgs& a, ErrorStatsSums* r, uint32_
         cf[es_bin1(fb[i], a.lo, a.width, a.top)] += 1;
         cq[es_bin1(qb[i], a.lo, a.width, a.top)] += 1;
       }
-    }
-  }
-  if (kByCode && hist) {
-    for (int code = 0; code < 256; ++code) {
-      const uint32_t c = codes[code] + codes[256 + code] + codes[512 + code] + codes[768 + code];
-      if (!c) continue;
-      const T v = static_cast<T>(code);  // the code's bit pattern read as T
-      cq[es_bin1(static_cast<float>(int32_t(v) - a.zero_point) * a.scale, a.lo, a.width, a.top)] += c;
     }
   }
   maxd = std::max(maxd, es_hmax(md));
