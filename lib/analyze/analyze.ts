@@ -33,7 +33,11 @@ export interface AnalyzeOptions extends DatasetOptions {
   topKSamples?: number;
   /** Histogram bins of the float and quantized values. Default 32. */
   bins?: number;
-  /** Engine threads. Default: min(cores, 4). */
+  /**
+   * Engine threads. Default: min(cores, 4). With at least two batches per thread, each thread runs
+   * whole batches (one run in flight per thread, each with its own arena); otherwise one run at a
+   * time uses them all. The result is the same either way.
+   */
   threads?: number;
   /** Also time one plain float pass over the same data (timing.float_pass_ms). Default false. */
   measureFloatPass?: boolean;
