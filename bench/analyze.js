@@ -28,7 +28,7 @@ try {
 }
 const { quantize, analyze, Session } = lib;
 const { openFeeds } = require(path.join(root, 'dist/data/feeds.js'));
-const { batchLanes } = require(path.join(root, 'dist/analyze/analyze.js'));
+const { batchLanes, runInLanes } = require(path.join(root, 'dist/runtime/lanes.js'));
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
@@ -39,16 +39,11 @@ const threads = arg('--threads', 2);
 
 // Like analyze(), from session creation (plan compile included) to the last batch: one run at a time
 // on `threads` threads (lanes 1), or `lanes` single-threaded runs in flight as analyze() runs its
-// batches when there are enough of them (lib/analyze/analyze.ts, batchLanes).
+// batches when there are enough of them (lib/runtime/lanes.ts).
 async function floatPass(qm, feeds, lanes = 1) {
   const t0 = performance.now();
   const session = await Session.create(qm.model, { threads: lanes > 1 ? 1 : threads, fuse: false });
-  const inFlight = [];
-  for (const b of feeds) {
-    inFlight.push(session.run(b));
-    if (inFlight.length >= lanes) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
+  await runInLanes(feeds, lanes, (b) => session.run(b), () => undefined);
   const ms = performance.now() - t0;
   session.dispose();
   return ms;

@@ -1,6 +1,7 @@
 // ErrorStats (the accuracy-analysis probe, native/engine/ops/analysis.cc) on one [16, 24, 16, 16] pair
-// ("small": [16, 96, 4, 4], a late layer of the digits models, where per-run overheads show), single thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and
-// all of it; the test side float32 or int8 (read through scale / zero_point, no dequantized copy).
+// ("small": [16, 96, 4, 4], a late layer of the digits models, where per-run overheads show), single
+// thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and all
+// of it; the test side float32 or int8 (read through scale / zero_point, no dequantized copy).
 //   cmake -S . -B build-qbench -DNPUQ_BUILD_BENCH=ON && cmake --build build-qbench -j2 --target bench_error_stats && ./build-qbench/bench_error_stats
 #include <chrono>
 #include <cmath>

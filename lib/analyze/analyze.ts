@@ -14,6 +14,7 @@ import { inferGraphSteps } from '../ir/infer';
 import { runStepsSliced, type Steps } from '../ir/steps';
 import type { Tensor } from '../ir/tensor';
 import { QuantizedModel } from '../quantize/quantized-model';
+import { batchLanes, runInLanes } from '../runtime/lanes';
 import { defaultThreads, Session } from '../runtime/session';
 import { buildAnalysisGraphSteps, type AnalysisGraph } from './graph';
 import { flagLayers, resolveThresholds } from './guidance';
@@ -83,30 +84,17 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   const batchCount = total !== undefined ? Math.ceil(total / batchSize) : Array.isArray(options.data) ? options.data.length : undefined;
   const lanes = batchLanes(options.threads ?? defaultThreads(), batchCount);
   const session = await Session.create(analysisModel, { threads: lanes > 1 ? 1 : options.threads, fuse: false });
-  // Runs in flight, oldest first. Their results are added in batch order whatever order they finish
-  // in, so the analysis is the same bits with one lane or several.
-  const inFlight: Promise<Record<string, Tensor>>[] = [];
   let samples = 0;
-  const takeOldest = async (): Promise<void> => {
-    const res = await inFlight.shift()!;
-    samples += await runStepsSliced(accumulate(res));
-    options.onProgress?.(samples, total);
-  };
   try {
-    let first = true;
-    for await (const feeds of batches as AsyncIterable<Record<string, Tensor>>) {
-      if (first) await shapesOf(quantized, feeds, layerShape);
-      first = false;
-      const running = session.run(feeds, { outputs: fetch });
-      running.catch(() => undefined);  // awaited in order below; a failure must not go unhandled meanwhile
-      inFlight.push(running);
-      if (inFlight.length >= lanes) await takeOldest();
-    }
-    while (inFlight.length) await takeOldest();
+    await runInLanes(batches as AsyncIterable<Record<string, Tensor>>, lanes, async (feeds, i) => {
+      if (i === 0) await shapesOf(quantized, feeds, layerShape);
+      return session.run(feeds, { outputs: fetch });
+    }, async (res) => {
+      samples += await runStepsSliced(accumulate(res));
+      options.onProgress?.(samples, total);
+    });
     if (samples === 0) throw new NpuqError('INVALID_DATA', 'the data has no samples: analysis needs at least one');
   } finally {
-    // A failed batch (or data source) ends the analysis: let the other runs finish before the session goes.
-    await Promise.allSettled(inFlight);
     session.dispose();
   }
   const analysisMs = performance.now() - t0;
@@ -194,19 +182,6 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
       };
     }
   }
-}
-
-/**
- * How many batches run at once. A batch of a small model does not keep two threads busy inside one run
- * (its ops are too short to share), but batches are independent: with enough of them, `threads`
- * single-threaded runs in flight use every core (each with its own arena, so up to `threads` times the
- * run memory). With fewer than two batches per thread, one run at a time uses all the threads: a lone
- * last round would leave cores idle. A data source of unknown length runs in lanes.
- */
-export function batchLanes(threads: number, batches: number | undefined): number {
-  if (threads <= 1) return 1;
-  if (batches !== undefined && batches < 2 * threads) return 1;
-  return threads;
 }
 
 /** Shapes of the float graph's tensors for the first batch (shape inference in TS, no run). */

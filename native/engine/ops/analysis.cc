@@ -94,7 +94,8 @@ struct ErrorStatsOp : Op {
     const auto* q = rs.in<uint8_t>(test);
     double* o = rs.out<double>(out);
     const size_t bins = args.bins, channels = args.channels, per_item = args.n;
-    const size_t test_size = args.test_type == ErrorStatsTest::F32 ? 4 : (args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8) ? 1 : 2;
+    const bool by_code = args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8;  // 8-bit test side
+    const size_t test_size = args.test_type == ErrorStatsTest::F32 ? 4 : by_code ? 1 : 2;
     const ErrorStatsFn kernel = stats_kernels(isa).error_stats;
     std::vector<ErrorStatsSums> sums(items);
     // Sums are per item (each item's cosine needs its own); counts and channel maxima are integers and
@@ -104,7 +105,7 @@ struct ErrorStatsOp : Op {
     const bool parallel = rs.pool() && items > 1 && items * per_item >= 16384;
     size_t step = parallel ? (items + 15) / 16 : items;
     if (per_item) step = std::min(step, std::max<size_t>(1, (size_t(1) << 31) / per_item));
-    const size_t ranges = items && step ? (items + step - 1) / step : 0;
+    const size_t ranges = items ? (items + step - 1) / step : 0;
     const size_t per_counts = kErrorStatsCounts(bins);
     std::vector<uint32_t> counts(hist ? ranges * per_counts : 0, 0);
     std::vector<float> chmax(ranges * channels, -1.0f);
@@ -153,13 +154,12 @@ struct ErrorStatsOp : Op {
       cos_sum += (r.sff == 0 && r.sqq == 0) ? 1.0 : (r.sff == 0 || r.sqq == 0) ? 0.0 : std::min(1.0, std::max(-1.0, r.dot / (std::sqrt(r.sff) * std::sqrt(r.sqq))));
       dist_sum += std::sqrt(r.sdd);
     }
-    const bool by_code = args.test_type == ErrorStatsTest::U8 || args.test_type == ErrorStatsTest::S8;
     for (size_t r = 0; r < ranges; ++r) {
       if (hist) {
         uint32_t* c = counts.data() + r * per_counts;
         // The fast path counted 8-bit test values by code: each code's count goes to its value's bin.
+        const uint32_t* codes = c + 16 * bins;
         for (size_t code = 0; by_code && code < 256; ++code) {
-          const uint32_t* codes = c + 16 * bins;
           const uint32_t k = codes[code] + codes[256 + code] + codes[512 + code] + codes[768 + code];
           const uint8_t byte = uint8_t(code);
           if (k) c[8 * bins + bin(test_value(&byte, 0))] += k;
