@@ -143,18 +143,22 @@ async function main() {
     const input = await c.input();
     const shape = `[${input.shape.join(',')}]`;
     const ours = await Session.create(c.file, { threads: THREADS });
+    // The same engine without running a batch as one chunk of rows per thread (splitBatch).
+    const whole = input.shape[0] > 1 ? await Session.create(c.file, { threads: THREADS, splitBatch: false }) : undefined;
     const ref = await ort.InferenceSession.create(c.file, { graphOptimizationLevel: 'all', intraOpNumThreads: THREADS, interOpNumThreads: 1 });
     try {
       const ourFeeds = { [ours.inputs[0].name]: input };
       const ortFeeds = { [ref.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape.slice()) };
       // Warm up both (our session compiles its plan for this shape on the first run).
-      for (let i = 0; i < 3; i++) { await ours.run(ourFeeds); await ref.run(ortFeeds); }
+      for (let i = 0; i < 3; i++) { await ours.run(ourFeeds); await ref.run(ortFeeds); whole?.runSync(ourFeeds); }
       isa = ours.isa ?? isa;
       const a = await measure(`ours ${c.model} ${shape}`, () => ours.run(ourFeeds), args.maxTime);
       const s = await measure(`ours sync ${c.model} ${shape}`, async () => { ours.runSync(ourFeeds); }, args.maxTime);
+      const w = whole && await measure(`ours sync whole ${c.model} ${shape}`, async () => { whole.runSync(ourFeeds); }, args.maxTime);
       const b = await measure(`ort ${c.model} ${shape}`, () => ref.run(ortFeeds), args.maxTime);
       const row = {
         model: c.model, shape, ours_ms: median(a.samples), ours_sync_ms: median(s.samples), ort_ms: median(b.samples),
+        ours_sync_whole_ms: w ? median(w.samples) : undefined,
         ours_samples: a.samples.length, ours_sync_samples: s.samples.length, ort_samples: b.samples.length,
       };
       row.ratio = row.ours_ms / row.ort_ms;
@@ -163,6 +167,7 @@ async function main() {
       if (!args.json) console.error(`${c.model} ${shape}: ours ${row.ours_ms.toFixed(3)} ms (runSync ${row.ours_sync_ms.toFixed(3)}), ort ${row.ort_ms.toFixed(3)} ms`);
     } finally {
       ours.dispose();
+      whole?.dispose();
       await ref.release();
     }
   }
@@ -174,11 +179,13 @@ async function main() {
   console.log(`\nFloat engine vs onnxruntime-node ${require('onnxruntime-node/package.json').version}, ${THREADS} threads each; ` +
     `our ISA: ${isa}; CPU: ${os.cpus()[0]?.model ?? 'unknown'}; Node ${process.version}\n`);
   console.log('onnxruntime-node runs inference on the JS thread (blocking the event loop); our run() runs it on a');
-  console.log('libuv worker and pays a thread hop each way, runSync() runs it on the calling thread as ort does.\n');
-  console.log('| model | shape | ours run() ms | ours runSync() ms | ort ms | run/ort | runSync/ort |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('libuv worker and pays a thread hop each way, runSync() runs it on the calling thread as ort does.');
+  console.log('"whole" is runSync() with splitBatch: false: every op shares the whole batch between the threads.\n');
+  console.log('| model | shape | ours run() ms | ours runSync() ms | runSync() whole ms | ort ms | run/ort | runSync/ort |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.shape} | ${r.ours_ms.toFixed(3)} | ${r.ours_sync_ms.toFixed(3)} | ${r.ort_ms.toFixed(3)} | ` +
+    const whole = r.ours_sync_whole_ms === undefined ? '-' : r.ours_sync_whole_ms.toFixed(3);
+    console.log(`| ${r.model} | ${r.shape} | ${r.ours_ms.toFixed(3)} | ${r.ours_sync_ms.toFixed(3)} | ${whole} | ${r.ort_ms.toFixed(3)} | ` +
       `${r.ratio.toFixed(2)} | ${r.sync_ratio.toFixed(2)} |`);
   }
 }

@@ -71,6 +71,14 @@ export interface NativeRunOptions {
    * observer's `tensors`. Lets one observer accumulate the same tensors over plans of several shapes.
    */
   tensorIds?: number[];
+  /**
+   * The inputs hold this many rows (first dimension) instead of the plan's batch b: they run in
+   * chunks of b rows, one chunk per pool thread at a time, the last chunk padded by repeating its last
+   * row, and the outputs come back with `rows` rows. Only for plans whose inputs and outputs all have
+   * first dimension b, and only correct for models that treat items independently (the caller checks:
+   * lib/runtime/batch-split.ts). Not with an observer.
+   */
+  rows?: number;
 }
 
 export declare class NativeSession {
@@ -93,7 +101,7 @@ export declare class NativeSession {
    * The same run on the calling thread (the session's pool threads still share the work), returning
    * the outputs. Blocks until done. Throws an Error with `code` like run() rejects.
    */
-  runSync(inputs: ArrayBufferView[]): ArrayBufferView[];
+  runSync(inputs: ArrayBufferView[], options?: { rows?: number }): ArrayBufferView[];
   /** Releases weights and threads; later calls to run() reject with code DISPOSED. */
   dispose(): void;
   readonly isa: string;

@@ -13,10 +13,11 @@ import { native } from '../native';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
 import { fuseHardSwish } from '../passes/fuse-elementwise';
 import { foldConvAddSteps } from '../passes/fold-conv-affine';
-import { nextTurn, runStepsSliced } from '../ir/steps';
+import { nextTurn, runSteps, runStepsSliced } from '../ir/steps';
 import { encodePlanSteps } from './encode-plan';
 import { compilePlan, compilePlanSteps, type CompiledPlan } from './lower';
 import { shapeGivingInputs, unsupportedForSession } from './support';
+import { candidateSplit, rowSplitSteps, type RowSplit, type RowSplitDecision } from './batch-split';
 
 export interface SessionOptions {
   /** Threads one run uses, the calling worker included. Default: min(available cores, 4). */
@@ -27,6 +28,13 @@ export interface SessionOptions {
   fuse?: boolean;
   /** Compiled plans kept per session (one per distinct input shape). Default 4. */
   planCacheSize?: number;
+  /**
+   * Run a batch of several items as one chunk of rows per thread, side by side, when the model treats
+   * items independently (lib/runtime/batch-split.ts decides, per input shape). Same output bytes as one
+   * run over the whole batch; faster where ops are too small to share between threads. Runs with an
+   * observer never split. Default true.
+   */
+  splitBatch?: boolean;
 }
 
 export interface RunOptions {
@@ -77,6 +85,8 @@ export function defaultThreads(): number {
 export class Session {
   readonly graph: Graph;
   private readonly cache = new Map<string, CacheSlot>();
+  /** Batch-split decisions by plan key of the whole batch (pending while their shapes are inferred). */
+  private readonly splits = new Map<string, RowSplitDecision | Promise<RowSplitDecision>>();
   private readonly shapeInputs: Set<string>;
   private readonly threads: number;
   private disposed = false;
@@ -137,7 +147,13 @@ export class Session {
     if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for run() but received ${feeds === null ? 'null' : typeof feeds}`);
     const tensors = this.feedTensors(feeds);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    const slot = this.acquire(tensors, outputs, opts.observer !== undefined);
+    let split: RowSplit | undefined;
+    if (!opts.observer) {
+      const d = this.rowSplit(tensors, outputs, false);
+      split = (d instanceof Promise ? await d : d).split;
+      if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
+    }
+    const slot = this.acquire(tensors, outputs, opts.observer !== undefined, split?.chunk);
     let entry: CacheEntry;
     let running: Promise<ArrayBufferView[]> | undefined;
     try {
@@ -151,6 +167,7 @@ export class Session {
           runOptions = { observer, tensorIds };
         }
         try {
+          if (split) runOptions = { rows: split.rows };
           running = entry.native.run(inputs, runOptions);  // the native run holds the plan from here on
         } catch (e) {
           throw wrapNative(e);
@@ -169,7 +186,7 @@ export class Session {
         throw wrapNative(e);
       }
     }
-    return outputTensors(compiled, results);
+    return outputTensors(compiled, results, split?.rows);
   }
 
   /**
@@ -186,7 +203,9 @@ export class Session {
     if (typeof opts !== 'object' || opts === null) throw new TypeError(`Expected an options object for runSync() but received ${opts === null ? 'null' : typeof opts}`);
     const tensors = this.feedTensors(feeds);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, false);
+    const d = this.rowSplit(tensors, outputs, true) as RowSplitDecision;
+    const split = d.split;
+    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, false, split?.chunk);
     let slot = this.cache.get(key);
     if (slot && !slot.ready) {
       throw new NpuqError('INVALID_ARGUMENT', 'a plan for these input shapes is still being compiled by a run() in flight; await that run before calling runSync()');
@@ -203,14 +222,27 @@ export class Session {
     if (entry.native) {
       const inputs = entry.compiled.feeds.map((name) => tensors.get(name)!.data as unknown as ArrayBufferView);
       try {
-        results = entry.native.runSync(inputs);
+        results = split ? entry.native.runSync(inputs, { rows: split.rows }) : entry.native.runSync(inputs);
       } catch (e) {
         throw wrapNative(e);
       } finally {
         this.trimCache();
       }
     }
-    return outputTensors(entry.compiled, results);
+    return outputTensors(entry.compiled, results, split?.rows);
+  }
+
+  /**
+   * How run() and runSync() execute these feeds: `{ split: { rows, chunk } }` when the batch runs as
+   * chunks of `chunk` rows side by side (SessionOptions.splitBatch), else `{ reason }` saying why the
+   * batch runs whole (empty when splitting is off or the session has one thread). Infers shapes on
+   * the calling thread the first time for these shapes.
+   */
+  batchSplit(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>, opts: { outputs?: string[] } = {}): RowSplitDecision {
+    if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
+    if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for batchSplit() but received ${feeds === null ? 'null' : typeof feeds}`);
+    const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
+    return this.rowSplit(this.feedTensors(feeds), outputs, true) as RowSplitDecision;
   }
 
   /** ISA tier of the engine ("avx2", "scalar", ...). */
@@ -229,8 +261,8 @@ export class Session {
   }
 
   /** The cache slot of these feeds' plan (compiling it if new), pinned: the caller unpins it. */
-  private acquire(tensors: Map<string, Tensor>, outputs: string[], observed: boolean): CacheSlot {
-    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, observed);
+  private acquire(tensors: Map<string, Tensor>, outputs: string[], observed: boolean, chunk?: number): CacheSlot {
+    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, observed, chunk);
     const hit = this.cache.get(key);
 
     if (hit) {
@@ -287,14 +319,47 @@ export class Session {
     return tensors;
   }
 
-  /** The plan cache key of these feeds (shapes, values of shape-giving inputs, outputs, observed). */
-  private planKey(tensors: Map<string, Tensor>, outputs: string[], observed: boolean) {
+  /**
+   * Whether these feeds run as chunks of rows (see SessionOptions.splitBatch): decided once per plan
+   * key, from two shape inferences; `sync` infers on this thread, otherwise in time slices (a promise
+   * until decided; runs of the same shapes meanwhile share it).
+   */
+  private rowSplit(tensors: Map<string, Tensor>, outputs: string[], sync: boolean): RowSplitDecision | Promise<RowSplitDecision> {
+    if (this.options.splitBatch === false) return { reason: 'splitBatch is false' };
+    if (this.threads < 2) return { reason: 'the session has one thread' };
+    if (this.shapeInputs.size > 0) return { reason: 'the model has inputs that give shapes' };
+    const { key, inputShapes } = this.planKey(tensors, outputs, false);
+    const known = this.splits.get(key);
+    if (known !== undefined && (!sync || !(known instanceof Promise))) return known;
+    const candidate = candidateSplit(inputShapes, this.threads);
+    if (!candidate.split) return candidate;  // no graph check needed: decided here and now
+    const steps = rowSplitSteps(this.graph, inputShapes, outputs, this.threads);
+    const decided = (d: RowSplitDecision) => {
+      if (this.splits.size >= 64) this.splits.delete(this.splits.keys().next().value!);  // oldest first
+      this.splits.set(key, d);
+      return d;
+    };
+    if (sync) return decided(runSteps(steps));
+    const pending = runStepsSliced(steps).then(decided, (e: unknown) => {
+      this.splits.delete(key);
+      throw e;
+    });
+    this.splits.set(key, pending);
+    return pending;
+  }
+
+  /**
+   * The plan cache key of these feeds (shapes, values of shape-giving inputs, outputs, observed);
+   * with `chunk`, of their plan for chunks of that many rows.
+   */
+  private planKey(tensors: Map<string, Tensor>, outputs: string[], observed: boolean, chunk?: number) {
     const inputShapes = new Map<string, number[]>();
     const inputValues = new Map<string, Tensor>();
     const keyParts: string[] = [];
     for (const [name, t] of tensors) {
-      inputShapes.set(name, t.shape.slice());
-      keyParts.push(`${name}:${t.shape.join('x')}`);
+      const shape = chunk === undefined ? t.shape.slice() : [chunk, ...t.shape.slice(1)];
+      inputShapes.set(name, shape);
+      keyParts.push(`${name}:${shape.join('x')}`);
       if (this.shapeInputs.has(name)) {
         inputValues.set(name, t);
         keyParts.push(`=${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`);
@@ -362,11 +427,15 @@ export class Session {
   }
 }
 
-/** Output tensors by name: constants as compiled, the rest over the engine's result buffers. */
-function outputTensors(compiled: CompiledPlan, results: ArrayBufferView[]): Record<string, Tensor> {
+/**
+ * Output tensors by name: constants as compiled, the rest over the engine's result buffers; `rows`:
+ * a plan of chunks ran that many rows (the first dimension of every output).
+ */
+function outputTensors(compiled: CompiledPlan, results: ArrayBufferView[], rows?: number): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const o of compiled.outputs) {
-    out[o.name] = o.constant ?? new Tensor(o.dtype as DType, o.shape, results[o.index] as unknown as TensorStorage);
+    const shape = rows === undefined ? o.shape : [rows, ...o.shape.slice(1)];
+    out[o.name] = o.constant ?? new Tensor(o.dtype as DType, shape, results[o.index] as unknown as TensorStorage);
   }
   return out;
 }

@@ -74,15 +74,17 @@ Napi::Array outputs_to_js(Napi::Env env, const Program& prog, std::vector<std::v
 class RunWorker : public Napi::AsyncWorker {
  public:
   // observer / hooks (optional): the Observer the hooks feed, kept alive until the run ends.
+  // rows > 0: the inputs hold that many rows, run in chunks of the plan's batch (Program::run_rows).
   RunWorker(Napi::Env env, std::shared_ptr<const Program> prog, std::vector<std::vector<uint8_t>> inputs,
-            std::shared_ptr<Observer> observer = nullptr, std::unique_ptr<ObserverRun> hooks = nullptr)
+            size_t rows, std::shared_ptr<Observer> observer = nullptr, std::unique_ptr<ObserverRun> hooks = nullptr)
       : Napi::AsyncWorker(env, "npuquant.run"), deferred_(Napi::Promise::Deferred::New(env)),
-        prog_(std::move(prog)), inputs_(std::move(inputs)), observer_(std::move(observer)), hooks_(std::move(hooks)) {}
+        prog_(std::move(prog)), inputs_(std::move(inputs)), rows_(rows), observer_(std::move(observer)),
+        hooks_(std::move(hooks)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      outputs_ = prog_->run(inputs_, nullptr, hooks_.get());
+      outputs_ = rows_ ? prog_->run_rows(inputs_, rows_) : prog_->run(inputs_, nullptr, hooks_.get());
     } catch (const EngineError& e) {
       code_ = e.code();
       SetError(e.what());
@@ -103,6 +105,7 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<const Program> prog_;
   std::vector<std::vector<uint8_t>> inputs_, outputs_;
+  size_t rows_;
   std::shared_ptr<Observer> observer_;
   std::unique_ptr<ObserverRun> hooks_;
   std::string code_;
@@ -135,7 +138,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
       deferred.Reject(make_error(env, "DISPOSED", "the session was disposed; create a new one").Value());
       return deferred.Promise();
     }
-    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "run()");
+    const size_t rows = parse_rows(info, "run()");
+    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "run()", rows);
     // options.observer: a NativeObserver fed during the run; options.tensorIds: its slot -> tensor id map
     // for this plan (-1 = absent), default the observer's own tensor ids.
     std::shared_ptr<Observer> observer;
@@ -146,6 +150,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
       Napi::Object o = info[1].As<Napi::Object>();
       Napi::Value ov = o.Get("observer");
       if (!ov.IsUndefined()) {
+        if (rows) throw make_error(env, "INVALID_ARGUMENT", "options.rows and options.observer cannot be combined: an observed run sees the whole batch at once");
         observer = NativeObserver::from_value(ov, "options.observer");
         std::vector<int> ids = observer->config().tensors;
         Napi::Value tv = o.Get("tensorIds");
@@ -166,22 +171,24 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
         }
       }
     }
-    auto* w = new RunWorker(env, prog_, std::move(inputs), std::move(observer), std::move(hooks));
+    auto* w = new RunWorker(env, prog_, std::move(inputs), rows, std::move(observer), std::move(hooks));
     Napi::Promise pr = w->promise();
     w->Queue();
     return pr;
   }
 
-  // runSync(inputs) -> ArrayBufferView[]: the same run on the calling thread (the pool's threads still
-  // help), for worker threads and tools that may block: no hop to a libuv worker and back.
+  // runSync(inputs, options?) -> ArrayBufferView[]: the same run on the calling thread (the pool's
+  // threads still help), for worker threads and tools that may block: no hop to a libuv worker and
+  // back. options.rows as for run().
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!prog_) throw make_error(env, "DISPOSED", "the session was disposed; create a new one");
-    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "runSync()");
+    const size_t rows = parse_rows(info, "runSync()");
+    std::vector<std::vector<uint8_t>> inputs = parse_inputs(info, "runSync()", rows);
     const std::shared_ptr<const Program> prog = prog_;
     std::vector<std::vector<uint8_t>> outputs;
     try {
-      outputs = prog->run(inputs, nullptr, nullptr);
+      outputs = rows ? prog->run_rows(inputs, rows) : prog->run(inputs, nullptr, nullptr);
     } catch (const EngineError& e) {
       throw make_error(env, e.code(), e.what());
     } catch (const std::bad_alloc&) {
@@ -192,8 +199,23 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     return outputs_to_js(env, *prog, std::move(outputs));
   }
 
-  // info[0]: one typed array per plan input, of exactly the input's byte size; copied.
-  std::vector<std::vector<uint8_t>> parse_inputs(const Napi::CallbackInfo& info, const std::string& what) {
+  // info[1].rows: run that many rows in chunks of the plan's batch (0 when absent: a plain run).
+  size_t parse_rows(const Napi::CallbackInfo& info, const std::string& what) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || info[1].IsUndefined()) return 0;
+    if (!info[1].IsObject() || info[1].IsArray() || info[1].IsFunction())
+      type_error(env, "Expected an options object for " + what + " but received " + js_type(info[1]));
+    Napi::Value rv = info[1].As<Napi::Object>().Get("rows");
+    if (rv.IsUndefined()) return 0;
+    const size_t rows = size_t(get_int(rv, "options.rows", 1, int64_t(1) << 40));
+    if (prog_->batch_rows() == 0)
+      throw make_error(env, "INVALID_ARGUMENT", "options.rows needs a plan whose inputs and outputs share their first dimension; this plan's do not");
+    return rows;
+  }
+
+  // info[0]: one typed array per plan input, of exactly the input's byte size (of `rows` rows when
+  // rows > 0); copied.
+  std::vector<std::vector<uint8_t>> parse_inputs(const Napi::CallbackInfo& info, const std::string& what, size_t rows) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsArray()) type_error(env, "Expected an array of inputs for " + what + " but received " + (info.Length() ? js_type(info[0]) : std::string("nothing")));
     Napi::Array arr = info[0].As<Napi::Array>();
@@ -204,8 +226,9 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       auto bytes = view_bytes(arr.Get(i), "input " + std::to_string(i));
       size_t want = p.tensors[p.inputs[i]].bytes;
+      if (rows) want = want / prog_->batch_rows() * rows;
       if (bytes.second != want)
-        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
+        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes" + (rows ? " (" + std::to_string(rows) + " rows)" : std::string()) + " for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
       inputs.emplace_back(bytes.first, bytes.first + bytes.second);
     }
     return inputs;

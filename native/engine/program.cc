@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <new>
 
 namespace npuq {
 
@@ -23,6 +24,22 @@ Program::Program(PlanDesc plan, Isa isa, size_t threads) : plan_(std::move(plan)
     }
   }
   pool_ = std::make_unique<ThreadPool>(threads);
+  serial_pool_ = std::make_unique<ThreadPool>(1);
+  // The shared first dimension of the inputs and outputs (run_rows); constants have no rows.
+  size_t rows = 0;
+  bool shared = !plan_.inputs.empty() && !plan_.outputs.empty();
+  for (const std::vector<int>* ids : {&plan_.inputs, &plan_.outputs}) {
+    for (int id : *ids) {
+      const TensorDesc& t = plan_.tensors[id];
+      if (t.is_const || t.shape.empty() || t.shape[0] < 1) {
+        shared = false;
+        continue;
+      }
+      if (rows == 0) rows = size_t(t.shape[0]);
+      shared = shared && size_t(t.shape[0]) == rows;
+    }
+  }
+  batch_rows_ = shared ? rows : 0;
   const char* prof = std::getenv("NPUQ_PROFILE");
   profile_ = prof && *prof && std::strcmp(prof, "0") != 0;
   if (profile_) {
@@ -74,9 +91,13 @@ Program::Arena Program::take_arena() const {
   return a;
 }
 
-void Program::give_back(Arena a) const {
+void Program::give_back(Arena a) const noexcept {
   std::lock_guard<std::mutex> lock(arena_mu_);
-  free_arenas_.push_back(std::move(a));
+  try {
+    free_arenas_.push_back(std::move(a));
+  } catch (const std::bad_alloc&) {
+    // Called from a destructor: keeping the arena is an optimization, so it is simply freed.
+  }
 }
 
 std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uint8_t>>& inputs,
@@ -84,12 +105,7 @@ std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uin
   if (inputs.size() != plan_.inputs.size())
     throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(plan_.inputs.size()) +
                                               " inputs but received " + std::to_string(inputs.size()));
-  Arena arena = take_arena();
-  struct Return {
-    const Program* p;
-    Arena* a;
-    ~Return() { p->give_back(std::move(*a)); }
-  } give_back_on_exit{this, &arena};
+  Lease arena(this);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorDesc& t = plan_.tensors[plan_.inputs[i]];
     if (inputs[i].size() != t.bytes)
@@ -98,6 +114,18 @@ std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uin
     if (t.bytes) std::memcpy(arena.get() + t.offset, inputs[i].data(), t.bytes);
   }
   RunState rs(plan_, arena.get(), pool_.get());
+  run_nodes(rs, cancel, hooks);
+  std::vector<std::vector<uint8_t>> outs;
+  outs.reserve(plan_.outputs.size());
+  for (int id : plan_.outputs) {
+    const TensorDesc& t = plan_.tensors[id];
+    const uint8_t* src = rs.addr(id);
+    outs.emplace_back(src, src + t.bytes);
+  }
+  return outs;
+}
+
+void Program::run_nodes(const RunState& rs, const std::atomic<bool>* cancel, RunHooks* hooks) const {
   if (hooks) hooks->before_nodes(rs);
   std::vector<double> ns(profile_ ? ops_.size() : 0);
   for (size_t k = 0; k < ops_.size(); ++k) {
@@ -122,13 +150,47 @@ std::vector<std::vector<uint8_t>> Program::run(const std::vector<std::vector<uin
     for (size_t k = 0; k < ns.size(); ++k) node_ns_[k] += ns[k];
     ++profiled_runs_;
   }
-  std::vector<std::vector<uint8_t>> outs;
-  outs.reserve(plan_.outputs.size());
-  for (int id : plan_.outputs) {
-    const TensorDesc& t = plan_.tensors[id];
-    const uint8_t* src = rs.addr(id);
-    outs.emplace_back(src, src + t.bytes);
+}
+
+std::vector<std::vector<uint8_t>> Program::run_rows(const std::vector<std::vector<uint8_t>>& inputs, size_t rows,
+                                                    const std::atomic<bool>* cancel) const {
+  const size_t b = batch_rows_;
+  if (b == 0)
+    throw EngineError("INVALID_ARGUMENT", "this plan cannot run a batch in chunks: its inputs and outputs do not share a first dimension");
+  if (rows < 1) throw EngineError("INVALID_ARGUMENT", "Expected at least 1 row for a run in chunks but received 0");
+  if (inputs.size() != plan_.inputs.size())
+    throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(plan_.inputs.size()) +
+                                              " inputs but received " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t want = plan_.tensors[plan_.inputs[i]].bytes / b * rows;
+    if (inputs[i].size() != want)
+      throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes (" + std::to_string(rows) +
+                                                " rows) for input " + std::to_string(i) + " but received " + std::to_string(inputs[i].size()));
   }
+  std::vector<std::vector<uint8_t>> outs(plan_.outputs.size());
+  for (size_t j = 0; j < outs.size(); ++j) outs[j].resize(plan_.tensors[plan_.outputs[j]].bytes / b * rows);
+  const size_t chunks = (rows + b - 1) / b;
+  pool_->parallel_for(chunks, [&](size_t c) {
+    Lease arena(this);
+    const size_t first = c * b, n = std::min(b, rows - first);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const TensorDesc& t = plan_.tensors[plan_.inputs[i]];
+      const size_t row = t.bytes / b;
+      uint8_t* dst = arena.get() + t.offset;
+      if (row == 0) continue;
+      std::memcpy(dst, inputs[i].data() + first * row, n * row);
+      // Padding rows repeat the chunk's last row: a valid item, so no op meets values it would not
+      // meet otherwise (indices stay in range); their outputs are dropped.
+      for (size_t r = n; r < b; ++r) std::memcpy(dst + r * row, inputs[i].data() + (first + n - 1) * row, row);
+    }
+    RunState rs(plan_, arena.get(), serial_pool_.get());
+    run_nodes(rs, cancel, nullptr);
+    for (size_t j = 0; j < outs.size(); ++j) {
+      const int id = plan_.outputs[j];
+      const size_t row = plan_.tensors[id].bytes / b;
+      if (row) std::memcpy(outs[j].data() + first * row, rs.addr(id), n * row);
+    }
+  });
   return outs;
 }
 

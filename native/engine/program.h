@@ -35,6 +35,20 @@ class Program {
   std::vector<std::vector<uint8_t>> run(const std::vector<std::vector<uint8_t>>& inputs,
                                         const std::atomic<bool>* cancel = nullptr, RunHooks* hooks = nullptr) const;
 
+  // Rows of a batch: the first dimension every plan input and output shares (the plan's batch), or 0
+  // when they do not share one (then run_rows() is refused).
+  size_t batch_rows() const { return batch_rows_; }
+
+  // Runs `rows` items through a plan compiled for batch_rows() = b items: `inputs` hold `rows` rows
+  // each, the outputs come back with `rows` rows each. The rows are cut into ceil(rows / b) chunks of
+  // b rows, the last one padded by repeating its last row; chunks are spread over the pool's threads,
+  // and each chunk runs its nodes on one thread (no barrier per op). Only valid when the model treats
+  // items independently (lib/runtime/batch-split.ts decides that); then the outputs are the very
+  // bytes one run over all rows would give, since every kernel's sums are independent of how a run
+  // is split into tasks. Throws EngineError INVALID_ARGUMENT on wrong sizes or a plan without rows.
+  std::vector<std::vector<uint8_t>> run_rows(const std::vector<std::vector<uint8_t>>& inputs, size_t rows,
+                                             const std::atomic<bool>* cancel = nullptr) const;
+
   const PlanDesc& plan() const { return plan_; }
   Isa isa() const { return isa_; }
 
@@ -50,12 +64,29 @@ class Program {
   };
   using Arena = std::unique_ptr<uint8_t, FreeArena>;
   Arena take_arena() const;
-  void give_back(Arena a) const;
+  void give_back(Arena a) const noexcept;
+  // An arena taken for one run and given back when the run ends, however it ends.
+  class Lease {
+   public:
+    explicit Lease(const Program* p) : p_(p), a_(p->take_arena()) {}
+    ~Lease() { p_->give_back(std::move(a_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    uint8_t* get() const { return a_.get(); }
+   private:
+    const Program* p_;
+    Arena a_;
+  };
+  // Runs every node on an arena whose feeds are in place.
+  void run_nodes(const RunState& rs, const std::atomic<bool>* cancel, RunHooks* hooks) const;
 
   PlanDesc plan_;
   Isa isa_;
   std::vector<std::unique_ptr<Op>> ops_;
   std::unique_ptr<ThreadPool> pool_;
+  // A pool without workers: the chunks of run_rows() already run in parallel, so their ops run serially.
+  std::unique_ptr<ThreadPool> serial_pool_;
+  size_t batch_rows_ = 0;
   // Arenas of finished runs, reused by the next ones: a fresh multi-megabyte allocation is fresh
   // pages from the OS, and faulting them in on every run cost PP-OCR det several milliseconds.
   mutable std::mutex arena_mu_;

@@ -83,10 +83,15 @@ describe('Session', () => {
     expect(() => s.runSync({ input: Tensor.zeros('int32', [1, 1, 20, 20]) })).toThrow(/Expected a float32 tensor/);
     expect(() => s.runSync({ input: Tensor.zeros('float32', [1, 3, 20, 20]) })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
     expect(() => s.runSync(null as never)).toThrow(/Expected an object of input tensors for runSync/);
-    const pending = s.run({ input: Tensor.zeros('float32', [2, 1, 20, 20]) });  // its plan compiles asynchronously
-    expect(() => s.runSync({ input: Tensor.zeros('float32', [2, 1, 20, 20]) })).toThrow(/still being compiled by a run\(\) in flight/);
+    // (Batch 1: a larger batch first decides, asynchronously, whether it runs in chunks of rows.)
+    const pending = s.run({ input: Tensor.zeros('float32', [1, 1, 20, 20]) });  // its plan compiles asynchronously
+    expect(() => s.runSync({ input: Tensor.zeros('float32', [1, 1, 20, 20]) })).toThrow(/still being compiled by a run\(\) in flight/);
     await pending;
+    expect(s.runSync({ input: Tensor.zeros('float32', [1, 1, 20, 20]) }).logits.shape).toEqual([1, 10]);
+    // A batch whose split decision is still pending in a run() is decided and compiled by runSync.
+    const pending2 = s.run({ input: Tensor.zeros('float32', [2, 1, 20, 20]) });
     expect(s.runSync({ input: Tensor.zeros('float32', [2, 1, 20, 20]) }).logits.shape).toEqual([2, 10]);
+    expect((await pending2).logits.shape).toEqual([2, 10]);
     s.dispose();
     expect(() => s.runSync({ input: Tensor.zeros('float32', [1, 1, 20, 20]) })).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
   });
