@@ -235,8 +235,9 @@ export class Session {
   /**
    * How run() and runSync() execute these feeds: `{ split: { rows, chunk } }` when the batch runs as
    * chunks of `chunk` rows side by side (SessionOptions.splitBatch), else `{ reason }` saying why the
-   * batch runs whole (empty when splitting is off or the session has one thread). Infers shapes on
-   * the calling thread the first time for these shapes.
+   * batch runs whole (splitting is off, one thread, a batch too small to cut, or the graph mixes
+   * items: then the first op that does, and how). Infers shapes on the calling thread the first time
+   * for these shapes.
    */
   batchSplit(feeds: Record<string, Tensor | { data: TensorStorage; shape: readonly number[] }>, opts: { outputs?: string[] } = {}): RowSplitDecision {
     if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');

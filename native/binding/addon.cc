@@ -225,10 +225,15 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     std::vector<std::vector<uint8_t>> inputs;
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       auto bytes = view_bytes(arr.Get(i), "input " + std::to_string(i));
-      size_t want = p.tensors[p.inputs[i]].bytes;
-      if (rows) want = want / prog_->batch_rows() * rows;
-      if (bytes.second != want)
-        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes" + (rows ? " (" + std::to_string(rows) + " rows)" : std::string()) + " for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
+      const size_t want = p.tensors[p.inputs[i]].bytes;
+      if (rows) {
+        // Compared by division: rows * row could wrap around for an absurd row count.
+        const size_t row = want / prog_->batch_rows();
+        if (row == 0 ? bytes.second != 0 : bytes.second % row != 0 || bytes.second / row != rows)
+          throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(rows) + " rows of " + std::to_string(row) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second) + " bytes");
+      } else if (bytes.second != want) {
+        throw make_error(env, "INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes for input " + std::to_string(i) + " but received " + std::to_string(bytes.second));
+      }
       inputs.emplace_back(bytes.first, bytes.first + bytes.second);
     }
     return inputs;

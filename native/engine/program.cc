@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -162,13 +163,18 @@ std::vector<std::vector<uint8_t>> Program::run_rows(const std::vector<std::vecto
     throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(plan_.inputs.size()) +
                                               " inputs but received " + std::to_string(inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const size_t want = plan_.tensors[plan_.inputs[i]].bytes / b * rows;
-    if (inputs[i].size() != want)
-      throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(want) + " bytes (" + std::to_string(rows) +
-                                                " rows) for input " + std::to_string(i) + " but received " + std::to_string(inputs[i].size()));
+    // Compared by division: rows * row could wrap around for an absurd row count.
+    const size_t row = plan_.tensors[plan_.inputs[i]].bytes / b, got = inputs[i].size();
+    if (row == 0 ? got != 0 : got % row != 0 || got / row != rows)
+      throw EngineError("INVALID_ARGUMENT", "Expected " + std::to_string(rows) + " rows of " + std::to_string(row) + " bytes for input " +
+                                                std::to_string(i) + " but received " + std::to_string(got) + " bytes");
   }
   std::vector<std::vector<uint8_t>> outs(plan_.outputs.size());
-  for (size_t j = 0; j < outs.size(); ++j) outs[j].resize(plan_.tensors[plan_.outputs[j]].bytes / b * rows);
+  for (size_t j = 0; j < outs.size(); ++j) {
+    const size_t row = plan_.tensors[plan_.outputs[j]].bytes / b;
+    if (row && rows > SIZE_MAX / row) throw EngineError("OUT_OF_MEMORY", "the outputs of " + std::to_string(rows) + " rows do not fit in memory");
+    outs[j].resize(row * rows);
+  }
   const size_t chunks = (rows + b - 1) / b;
   pool_->parallel_for(chunks, [&](size_t c) {
     Lease arena(this);

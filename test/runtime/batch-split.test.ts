@@ -153,7 +153,10 @@ describe('running a batch as chunks of rows', () => {
     const x = Float32Array.from({ length: 7 * 12 }, (_, i) => i - 40);
     const [y] = s.runSync([x], { rows: 7 }) as Float32Array[];
     expect(Array.from(y)).toEqual(Array.from(x, (v) => Math.max(v, 0)));
-    expect(() => s.runSync([x], { rows: 6 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/Expected 288 bytes \(6 rows\) for input 0 but received 336/) }));
+    expect(() => s.runSync([x], { rows: 6 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/Expected 6 rows of 48 bytes for input 0 but received 336 bytes/) }));
+    // An absurd row count is a size mismatch, not an allocation.
+    expect(() => s.runSync([x], { rows: 2 ** 40 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => s.runSync([x.subarray(0, 12 * 5)], { rows: 7 })).toThrow(/Expected 7 rows of 48 bytes/);
     expect(() => s.runSync([x], { rows: 0 })).toThrow(/options\.rows/);
     expect(() => s.runSync([x], { rows: 1.5 })).toThrow(/options\.rows/);
     expect(() => s.runSync([x], 'rows' as never)).toThrow(/Expected an options object/);
