@@ -17,7 +17,7 @@ import { inferGraphSteps, type InferResult } from '../ir/infer';
 import type { Steps } from '../ir/steps';
 import type { Tensor } from '../ir/tensor';
 import { SHAPE_SLOTS } from './support';
-import { LOWER, VARIADIC } from './lower-ops';
+import { LOWER, VARIADIC, isReduceOp, normAxis, reduceAxes } from './lower-ops';
 
 /** How a batch is cut: `rows` items in chunks of `chunk` rows (the last padded). */
 export interface RowSplit {
@@ -57,7 +57,6 @@ const DATA_INPUT_ONLY: Readonly<Record<string, number>> = {
 /** Ops whose run-time inputs and outputs may differ in rank (rules of their own below). */
 const RANK_FREE = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Gather', 'MatMul', 'MatMulInteger', 'QLinearMatMul', 'Gemm']);
 
-const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceSumSquare', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp']);
 
 /** The `axis` attribute's default per op (undefined: required), for ops that work along one axis. */
 function axisDefault(op: string, opset: number): number | undefined | null {
@@ -95,8 +94,12 @@ export function candidateSplit(inputShapes: Map<string, readonly number[]>, thre
  */
 export function* rowSplitSteps(graph: Graph, inputShapes: Map<string, number[]>, outputs: string[], threads: number): Steps<RowSplitDecision> {
   const candidate = candidateSplit(inputShapes, threads);
-  if (!candidate.split) return candidate;
-  const { rows, chunk } = candidate.split;
+  return candidate.split ? yield* checkSplitSteps(graph, inputShapes, candidate.split, outputs) : candidate;
+}
+
+/** The graph check of rowSplitSteps for a candidate split (candidateSplit) of these input shapes. */
+export function* checkSplitSteps(graph: Graph, inputShapes: Map<string, number[]>, split: RowSplit, outputs: string[]): Steps<RowSplitDecision> {
+  const { rows, chunk } = split;
   const chunkShapes = new Map([...inputShapes].map(([k, s]) => [k, [chunk, ...s.slice(1)]]));
   let full: InferResult, part: InferResult;
   try {
@@ -166,14 +169,13 @@ function opRule(node: Node, batched: boolean[], rank: (name: string) => number, 
     }
   }
   const ints = (i: number): number[] | undefined => constant(i)?.toNumbers();
-  const axisOf = (a: number, r: number) => (a < 0 ? a + r : a);
   const inRank = rank(node.inputs[0]);
   const def = axisDefault(op, opset);
   if (def !== null) {
     const a = node.has('axis') ? node.attrInt('axis') : def;
     if (a === undefined) return 'has no axis';
     const perAxisScale = (op === 'QuantizeLinear' || op === 'DequantizeLinear') ? (constant(1)?.size ?? 2) > 1 : true;
-    if (axisOf(a, op === 'Concat' ? outRank : inRank) === 0 && perAxisScale && !(op === 'Gather' && !batched[0])) return 'works along the batch axis';
+    if (normAxis(a, op === 'Concat' ? outRank : inRank) === 0 && perAxisScale && !(op === 'Gather' && !batched[0])) return 'works along the batch axis';
   }
   switch (op) {
     case 'Gemm':
@@ -203,7 +205,7 @@ function opRule(node: Node, batched: boolean[], rank: (name: string) => number, 
       const axes = opset < 10 ? (node.has('axes') ? node.attrInts('axes') : undefined) : ints(3);
       const steps = opset < 10 ? undefined : ints(4);
       const all = axes ?? Array.from({ length: inRank }, (_, i) => i);
-      const k = all.findIndex((x) => axisOf(x, inRank) === 0);
+      const k = all.findIndex((x) => normAxis(x, inRank) === 0);
       if (k >= 0 && (steps?.[k] ?? 1) !== 1) return 'steps along the batch axis';
       break;
     }
@@ -212,7 +214,7 @@ function opRule(node: Node, batched: boolean[], rank: (name: string) => number, 
       if (!pads) return 'has pads computed at run time';
       const axes = opset >= 18 ? ints(3) : undefined;
       const all = axes ?? Array.from({ length: inRank }, (_, i) => i);
-      const k = all.findIndex((x) => axisOf(x, inRank) === 0);
+      const k = all.findIndex((x) => normAxis(x, inRank) === 0);
       if (k >= 0 && (pads[k] !== 0 || pads[k + all.length] !== 0)) return 'pads the batch axis';
       break;
     }
@@ -224,15 +226,7 @@ function opRule(node: Node, batched: boolean[], rank: (name: string) => number, 
       break;
     }
     default:
-      if (REDUCE.has(op)) {
-        const axes = node.has('axes') ? node.attrInts('axes') : ints(1);
-        const noop = node.has('noop_with_empty_axes') && node.attrInt('noop_with_empty_axes') !== 0;
-        if (!axes || axes.length === 0) {
-          if (!noop) return 'reduces over every axis, the batch included';
-        } else if (axes.some((x) => axisOf(x, inRank) === 0)) {
-          return 'reduces over the batch axis';
-        }
-      }
+      if (isReduceOp(op) && reduceAxes(node, inRank, () => ints(1))?.includes(0)) return 'reduces over the batch axis';
   }
   return undefined;
 }

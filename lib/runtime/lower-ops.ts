@@ -39,7 +39,8 @@ function ints(c: LowerCtx, i: number, what: string): number[] {
   return v.toNumbers();
 }
 
-const normAxis = (a: number, r: number) => (a < 0 ? a + r : a);
+/** A negative ONNX axis counted from the end of a rank-r shape. */
+export const normAxis = (a: number, r: number) => (a < 0 ? a + r : a);
 
 /** Pads [begin..., end...] for a window op, resolving auto_pad. */
 function windowPads(c: LowerCtx, spatial: number[], kernel: number[], strides: number[], dil: number[], transposed = false): number[] {
@@ -272,17 +273,25 @@ function lowerResize(c: LowerCtx): Lowered {
   };
 }
 
-function lowerReduce(c: LowerCtx): Lowered {
-  const r = c.inShape(0).length;
-  let axes: number[] | undefined;
-  if (c.node.has('axes')) axes = c.node.attrInts('axes');
-  else if (c.hasInput(1)) axes = ints(c, 1, 'axes');
-  if (!axes || axes.length === 0) {
-    if (c.node.attrInt('noop_with_empty_axes', 0)) return { op: 'Copy', attrs: {}, inputs: [0] };
-    axes = Array.from({ length: r }, (_, i) => i);
-  }
-  return { op: c.node.opType, attrs: { axes: axes.map((a) => normAxis(a, r)) }, inputs: [0] };
+/**
+ * The axes a Reduce* node of input rank r reduces, normalized: its `axes` attribute or its constant
+ * axes input (`axesInput`, opset 18), every axis when empty, undefined for a no-op (empty axes with
+ * noop_with_empty_axes).
+ */
+export function reduceAxes(node: Node, r: number, axesInput: () => number[] | undefined): number[] | undefined {
+  const axes = node.has('axes') ? node.attrInts('axes') : axesInput();
+  if (axes && axes.length > 0) return axes.map((a) => normAxis(a, r));
+  return node.attrInt('noop_with_empty_axes', 0) ? undefined : Array.from({ length: r }, (_, i) => i);
 }
+
+function lowerReduce(c: LowerCtx): Lowered {
+  const axes = reduceAxes(c.node, c.inShape(0).length, () => (c.hasInput(1) ? ints(c, 1, 'axes') : undefined));
+  if (!axes) return { op: 'Copy', attrs: {}, inputs: [0] };
+  return { op: c.node.opType, attrs: { axes }, inputs: [0] };
+}
+
+/** Whether an op type lowers as a reduction over axes (ReduceSum, ReduceMean, ...). */
+export const isReduceOp = (op: string): boolean => LOWER[op] === lowerReduce;
 
 const copy: LowerFn = () => ({ op: 'Copy', attrs: {}, inputs: [0], outputs: [0] });
 const same = (op: string): LowerFn => () => ({ op, attrs: {} });

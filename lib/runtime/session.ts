@@ -17,7 +17,7 @@ import { nextTurn, runSteps, runStepsSliced } from '../ir/steps';
 import { encodePlanSteps } from './encode-plan';
 import { compilePlan, compilePlanSteps, type CompiledPlan } from './lower';
 import { shapeGivingInputs, unsupportedForSession } from './support';
-import { candidateSplit, rowSplitSteps, type RowSplit, type RowSplitDecision } from './batch-split';
+import { candidateSplit, checkSplitSteps, type RowSplit, type RowSplitDecision } from './batch-split';
 
 export interface SessionOptions {
   /** Threads one run uses, the calling worker included. Default: min(available cores, 4). */
@@ -67,6 +67,13 @@ const STORAGE_DTYPE = new Map<string, DType>([
 interface CacheEntry {
   compiled: CompiledPlan;
   native?: NativeSession;
+}
+
+/** The plan cache key of a run and the shapes and shape-giving values it stands for. */
+interface PlanKey {
+  key: string;
+  inputShapes: Map<string, number[]>;
+  inputValues: Map<string, Tensor>;
 }
 
 /** A plan being compiled (`ready` unset) or compiled. */
@@ -147,13 +154,15 @@ export class Session {
     if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for run() but received ${feeds === null ? 'null' : typeof feeds}`);
     const tensors = this.feedTensors(feeds);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
+    const observed = opts.observer !== undefined;
+    const whole = this.planKey(tensors, outputs, observed);
     let split: RowSplit | undefined;
-    if (!opts.observer) {
-      const d = this.rowSplit(tensors, outputs, false);
+    if (!observed) {
+      const d = this.rowSplit(whole, outputs, false);
       split = (d instanceof Promise ? await d : d).split;
       if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
     }
-    const slot = this.acquire(tensors, outputs, opts.observer !== undefined, split?.chunk);
+    const slot = this.acquire(split ? this.planKey(tensors, outputs, false, split.chunk) : whole, outputs, observed);
     let entry: CacheEntry;
     let running: Promise<ArrayBufferView[]> | undefined;
     try {
@@ -203,9 +212,9 @@ export class Session {
     if (typeof opts !== 'object' || opts === null) throw new TypeError(`Expected an options object for runSync() but received ${opts === null ? 'null' : typeof opts}`);
     const tensors = this.feedTensors(feeds);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    const d = this.rowSplit(tensors, outputs, true) as RowSplitDecision;
-    const split = d.split;
-    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, false, split?.chunk);
+    const whole = this.planKey(tensors, outputs, false);
+    const split = (this.rowSplit(whole, outputs, true) as RowSplitDecision).split;
+    const { key, inputShapes, inputValues } = split ? this.planKey(tensors, outputs, false, split.chunk) : whole;
     let slot = this.cache.get(key);
     if (slot && !slot.ready) {
       throw new NpuqError('INVALID_ARGUMENT', 'a plan for these input shapes is still being compiled by a run() in flight; await that run before calling runSync()');
@@ -243,7 +252,7 @@ export class Session {
     if (this.disposed) throw new NpuqError('DISPOSED', 'the session was disposed; create a new one');
     if (typeof feeds !== 'object' || feeds === null) throw new TypeError(`Expected an object of input tensors for batchSplit() but received ${feeds === null ? 'null' : typeof feeds}`);
     const outputs = opts.outputs ?? this.graph.outputs.map((o) => o.name);
-    return this.rowSplit(this.feedTensors(feeds), outputs, true) as RowSplitDecision;
+    return this.rowSplit(this.planKey(this.feedTensors(feeds), outputs, false), outputs, true) as RowSplitDecision;
   }
 
   /** ISA tier of the engine ("avx2", "scalar", ...). */
@@ -261,9 +270,8 @@ export class Session {
     this.cache.clear();
   }
 
-  /** The cache slot of these feeds' plan (compiling it if new), pinned: the caller unpins it. */
-  private acquire(tensors: Map<string, Tensor>, outputs: string[], observed: boolean, chunk?: number): CacheSlot {
-    const { key, inputShapes, inputValues } = this.planKey(tensors, outputs, observed, chunk);
+  /** The cache slot of the plan with this key (compiling it if new), pinned: the caller unpins it. */
+  private acquire({ key, inputShapes, inputValues }: PlanKey, outputs: string[], observed: boolean): CacheSlot {
     const hit = this.cache.get(key);
 
     if (hit) {
@@ -325,16 +333,15 @@ export class Session {
    * key, from two shape inferences; `sync` infers on this thread, otherwise in time slices (a promise
    * until decided; runs of the same shapes meanwhile share it).
    */
-  private rowSplit(tensors: Map<string, Tensor>, outputs: string[], sync: boolean): RowSplitDecision | Promise<RowSplitDecision> {
+  private rowSplit({ key, inputShapes }: PlanKey, outputs: string[], sync: boolean): RowSplitDecision | Promise<RowSplitDecision> {
     if (this.options.splitBatch === false) return { reason: 'splitBatch is false' };
     if (this.threads < 2) return { reason: 'the session has one thread' };
     if (this.shapeInputs.size > 0) return { reason: 'the model has inputs that give shapes' };
-    const { key, inputShapes } = this.planKey(tensors, outputs, false);
     const known = this.splits.get(key);
     if (known !== undefined && (!sync || !(known instanceof Promise))) return known;
     const candidate = candidateSplit(inputShapes, this.threads);
     if (!candidate.split) return candidate;  // no graph check needed: decided here and now
-    const steps = rowSplitSteps(this.graph, inputShapes, outputs, this.threads);
+    const steps = checkSplitSteps(this.graph, inputShapes, candidate.split, outputs);
     const decided = (d: RowSplitDecision) => {
       if (this.splits.size >= 64) this.splits.delete(this.splits.keys().next().value!);  // oldest first
       this.splits.set(key, d);
@@ -353,7 +360,7 @@ export class Session {
    * The plan cache key of these feeds (shapes, values of shape-giving inputs, outputs, observed);
    * with `chunk`, of their plan for chunks of that many rows.
    */
-  private planKey(tensors: Map<string, Tensor>, outputs: string[], observed: boolean, chunk?: number) {
+  private planKey(tensors: Map<string, Tensor>, outputs: string[], observed: boolean, chunk?: number): PlanKey {
     const inputShapes = new Map<string, number[]>();
     const inputValues = new Map<string, Tensor>();
     const keyParts: string[] = [];

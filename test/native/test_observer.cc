@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "engine/observer.h"
+#include "plan-util.h"
 #include "test-util.h"
 
 using namespace npuq;
@@ -20,22 +21,10 @@ namespace {
 constexpr size_t kBins = 2048;
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-size_t aligned(size_t b) { return (b + 63) / 64 * 64; }
-
 // Tensors: 0 x, 1 r, 2 s, 3 c.
 PlanDesc make_plan(size_t N, size_t C, size_t L) {
   PlanDesc p;
-  size_t off = 0;
-  for (int i = 0; i < 4; ++i) {
-    TensorDesc t;
-    t.shape = {int64_t(N), int64_t(C), int64_t(L)};
-    t.numel = N * C * L;
-    t.bytes = t.numel * 4;
-    t.offset = off;
-    off += aligned(t.bytes);
-    p.tensors.push_back(t);
-  }
-  p.arena_bytes = off;
+  for (int i = 0; i < 4; ++i) tu::add_f32_tensor(p, {int64_t(N), int64_t(C), int64_t(L)});
   NodeDesc relu{"Relu", "relu", {0}, {1}, {}};
   NodeDesc copy{"Copy", "copy", {1}, {2}, {}};
   NodeDesc clip{"Clip", "clip", {0}, {3}, {}};

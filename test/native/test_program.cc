@@ -11,30 +11,18 @@
 #include <random>
 
 #include "engine/program.h"
+#include "plan-util.h"
 #include "test-util.h"
 
 using namespace npuq;
 
 namespace {
 
-size_t aligned(size_t b) { return (b + 63) / 64 * 64; }
-
 // Tensors: 0 x, 1 r, 2 s, 3 c, all [b, C, L]; with `summed`, output c is [1, C, L] instead (its
 // first dimension is not the batch).
 PlanDesc make_plan(size_t b, size_t C, size_t L, bool summed = false) {
   PlanDesc p;
-  size_t off = 0;
-  for (int i = 0; i < 4; ++i) {
-    TensorDesc t;
-    const size_t rows = summed && i == 3 ? 1 : b;
-    t.shape = {int64_t(rows), int64_t(C), int64_t(L)};
-    t.numel = rows * C * L;
-    t.bytes = t.numel * 4;
-    t.offset = off;
-    off += aligned(t.bytes);
-    p.tensors.push_back(t);
-  }
-  p.arena_bytes = off;
+  for (int i = 0; i < 4; ++i) tu::add_f32_tensor(p, {int64_t(summed && i == 3 ? 1 : b), int64_t(C), int64_t(L)});
   NodeDesc relu{"Relu", "relu", {0}, {1}, {}};
   NodeDesc copy{"Copy", "copy", {1}, {2}, {}};
   NodeDesc clip{"Clip", "clip", {summed ? 2 : 0}, {3}, {}};

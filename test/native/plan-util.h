@@ -1,0 +1,24 @@
+// Small hand-built plans for the engine tests (Program, Observer): float32 tensors placed one after
+// another in the arena, 64-byte aligned as lib/runtime/memory-plan.ts places them.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "engine/plan.h"
+
+namespace tu {
+
+// Appends a float32 run-time tensor of this shape to the plan, grows its arena; returns its id.
+inline int add_f32_tensor(npuq::PlanDesc& p, const std::vector<int64_t>& shape) {
+  npuq::TensorDesc t;
+  t.shape = shape;
+  t.numel = 1;
+  for (int64_t d : shape) t.numel *= size_t(d);
+  t.bytes = t.numel * 4;
+  t.offset = p.arena_bytes;
+  p.arena_bytes += (t.bytes + 63) / 64 * 64;
+  p.tensors.push_back(t);
+  return int(p.tensors.size()) - 1;
+}
+
+}  // namespace tu
