@@ -83,6 +83,20 @@ int main(int argc, char** argv) {
         name += " packedB";
         report(name.c_str(), isa, threads, 2.0 * n * n * n, time_it([&] { sgemm(isa, a, pool); }));
       }
+      // digits_cnn's classifier at batch 64 and at the 32-row chunks of a 2-thread split: few rows, long K.
+      for (size_t m : {64, 32}) {
+        const size_t n = 64, k = 1600;
+        std::string name = "sgemm " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) + " packedB";
+        if (!strstr(name.c_str(), filter)) continue;
+        auto A = rand_vec(m * k, 1), B = rand_vec(n * k, 2);
+        std::vector<float> C(m * n);
+        SgemmArgs a;
+        a.M = m; a.N = n; a.K = k;
+        a.A = A.data(); a.lda = k; a.B = B.data(); a.ldb = k; a.transB = true; a.C = C.data(); a.ldc = n;
+        PackedB pb = sgemm_pack_b(isa, B.data(), k, true, k, n);
+        a.packedB = &pb;
+        report(name.c_str(), isa, threads, 2.0 * m * n * k, time_it([&] { sgemm(isa, a, pool); }));
+      }
       std::vector<ConvCase> convs;
       {
         Conv2dShape s; s.C = 64; s.H = s.W = 56; s.M = 64; s.OH = s.OW = 56; s.KH = s.KW = 3; s.PT = s.PL = 1;

@@ -30,6 +30,42 @@ void RowMajorBPacker::pack(size_t k0, size_t kc, size_t n0, size_t nc, size_t nr
   }
 }
 
+namespace {
+
+// A full panel of MR rows, k outer: one contiguous MR-float store per k from MR row streams, instead of
+// MR strided passes over the panel (which made packing 23% of a 32x1600x64 GEMM: digits_cnn's
+// classifier, where four column panels share each packed A block).
+// Rows past h (the last panel's padding) read one zero with step 0: the same unrolled loop, no strided
+// zero-fill pass.
+template <size_t MR>
+void pack_rows(const float* s, size_t lda, size_t kc, size_t h, float* d) {
+  static constexpr float kZero = 0.0f;
+  const float* r[MR];
+  size_t step[MR];
+  for (size_t i = 0; i < MR; ++i) {
+    r[i] = i < h ? s + i * lda : &kZero;
+    step[i] = i < h ? 1 : 0;
+  }
+  if (h == MR) {
+    for (size_t k = 0; k < kc; ++k, d += MR)
+      for (size_t i = 0; i < MR; ++i) d[i] = r[i][k];
+    return;
+  }
+  for (size_t k = 0; k < kc; ++k, d += MR)
+    for (size_t i = 0; i < MR; ++i) d[i] = r[i][k * step[i]];
+}
+
+bool pack_rows_fixed(const float* s, size_t lda, size_t kc, size_t h, size_t mr, float* d) {
+  switch (mr) {
+    case 4: return pack_rows<4>(s, lda, kc, h, d), true;
+    case 6: return pack_rows<6>(s, lda, kc, h, d), true;
+    case 8: return pack_rows<8>(s, lda, kc, h, d), true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 void sgemm_pack_a_panels(const float* A, size_t lda, bool transA, size_t m0, size_t mc, size_t k0,
                          size_t kc, size_t mr, float* dst) {
   const size_t panels = (mc + mr - 1) / mr;
@@ -37,10 +73,12 @@ void sgemm_pack_a_panels(const float* A, size_t lda, bool transA, size_t m0, siz
     const size_t i0 = m0 + p * mr, h = std::min(mr, mc - p * mr);
     float* d = dst + p * kc * mr;
     if (!transA) {
+      const float* s = A + i0 * lda + k0;
+      if (pack_rows_fixed(s, lda, kc, h, mr, d)) continue;
       for (size_t i = 0; i < mr; ++i) {
         if (i < h) {
-          const float* s = A + (i0 + i) * lda + k0;
-          for (size_t k = 0; k < kc; ++k) d[k * mr + i] = s[k];
+          const float* si = s + i * lda;
+          for (size_t k = 0; k < kc; ++k) d[k * mr + i] = si[k];
         } else {
           for (size_t k = 0; k < kc; ++k) d[k * mr + i] = 0.0f;
         }
