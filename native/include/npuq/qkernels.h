@@ -186,8 +186,9 @@ class QGemm {
 // Mul, FloatScale with mlas -- MLAS QLinearMul on x64 (mlas/lib/qlmul.cpp, SSE2): with
 //   r = out_requant.scale[0], v = (float(xa * xb) * r) + float(zo) (two float32 roundings), y = clamp(cvt(v)).
 // SIMD tiers vectorize FloatScale (MLAS included) and FixedPointDouble (Mul on 16-bit inputs only when
-// |xa*xb| fits int32 for the given zero points), and Add/Sub with MultiplierShift or
-// MultiplierShiftFloat when every step provably fits int32 (bounds in dispatch/q-eltwise.h);
+// |xa*xb| fits int32 for the given zero points), and Add/Sub/Mul with MultiplierShift or
+// MultiplierShiftFloat (Mul also ShiftOnly) when every step provably fits int32 (bounds in
+// dispatch/q-eltwise.h);
 // everything else runs the scalar kernel, so every tier agrees.
 // Throws std::invalid_argument on inconsistent parameters (missing scale/multiplier entries, a type,
 // zero point, shift (fixed point: [-31, 30]) or clamp range out of range, an unsupported Add/Sub method).

@@ -1,6 +1,6 @@
 // qbinary_8x__avx2: quantized Add/Sub/Mul, 8 int32 lanes per step, FloatScale (QDQ and onnxruntime
-// MLAS), FixedPointDouble and the TPU-MLIR Add/Sub MultiplierShift / MultiplierShiftFloat within the
-// int32 bounds of simd_ok in qbinary.cc (the driver sends every other case to the scalar kernel).
+// MLAS), FixedPointDouble and the TPU-MLIR MultiplierShift / MultiplierShiftFloat (Mul also ShiftOnly)
+// within the int32 bounds of simd_ok in qbinary.cc (the driver sends every other case to the scalar kernel).
 // Inputs advance (stride 1) or broadcast (stride 0); the partial last vector goes through stack
 // buffers. Lane-wise the same operations as qbinary__scalar, in the same order: no FMA except where the
 // scalar kernel calls std::fma (MLAS Add, _mm256_fmadd_ps as qladd_avx2.cpp), so the results are identical.
@@ -75,6 +75,18 @@ struct AddMS {
     const __m256i yb = rshift_round8(_mm256_mullo_epi32(xb, c.mb), c.rsb, m);
     const __m256i raw = c.sub ? _mm256_sub_epi32(ya, yb) : _mm256_add_epi32(ya, yb);
     const __m256i v = rshift_round8(_mm256_mullo_epi32(raw, c.mo), c.rso, m);
+    return clamp8(_mm256_add_epi32(v, c.zo), c.qmin, c.qmax);
+  }
+};
+
+// TPU-MLIR Mul: the exact product xa * xb requantized by MultiplierShift, MultiplierShiftFloat or
+// ShiftOnly (multiplier 1); within simd_ok's bounds xa * xb * Mo fits int32, so (as for AddMS) the float
+// variant equals the integer one and nothing saturates.
+template <int Mode>
+struct MulMS {
+  static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
+    const Round m = Mode < 0 ? c.round : static_cast<Round>(Mode);
+    const __m256i v = rshift_round8(_mm256_mullo_epi32(_mm256_mullo_epi32(xa, xb), c.mo), c.rso, m);
     return clamp8(_mm256_add_epi32(v, c.zo), c.qmin, c.qmax);
   }
 };
@@ -164,7 +176,11 @@ void qbinary_8x__avx2(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
-    return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
+    if (p.method == RequantMethod::FixedPointDouble) return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
+    c.round = p.round;
+    c.rso = rshift8(p.out_shift);
+    if (p.round == Round::HalfUp) return run_strides<MulMS<int(Round::HalfUp)>>(p, c, n, a, as, b, bs, y);
+    return run_strides<MulMS<-1>>(p, c, n, a, as, b, bs, y);
   }
   if (fl) return run_strides<AddFloat>(p, c, n, a, as, b, bs, y);
   if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {

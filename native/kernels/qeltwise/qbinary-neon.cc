@@ -80,6 +80,16 @@ struct AddMS {
   }
 };
 
+// TPU-MLIR Mul, MultiplierShift / MultiplierShiftFloat / ShiftOnly (see qbinary-avx2.cc).
+template <int Mode>
+struct MulMS {
+  static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
+    const Round m = Mode < 0 ? c.round : static_cast<Round>(Mode);
+    const int32x4_t v = rshift_round4(vmulq_s32(vmulq_s32(xa, xb), c.mo), c.rso, m);
+    return clamp4(vaddq_s32(v, c.zo), c.qmin, c.qmax);
+  }
+};
+
 struct MulFloat {
   static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
     const float32x4_t f = vmulq_f32(vcvtq_f32_s32(vmulq_s32(xa, xb)), c.so);
@@ -171,7 +181,11 @@ void qbinary_8x__neon(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
-    return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
+    if (p.method == RequantMethod::FixedPointDouble) return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
+    c.round = p.round;
+    c.rso = rshift4(p.out_shift);
+    if (p.round == Round::HalfUp) return run_strides<MulMS<int(Round::HalfUp)>>(p, c, n, a, as, b, bs, y);
+    return run_strides<MulMS<-1>>(p, c, n, a, as, b, bs, y);
   }
   if (fl) return run_strides<AddFloat>(p, c, n, a, as, b, bs, y);
   if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {

@@ -46,6 +46,17 @@ struct AddMS {
   }
 };
 
+// TPU-MLIR Mul, MultiplierShift / MultiplierShiftFloat / ShiftOnly (see qbinary-avx2.cc).
+template <int Mode>
+struct MulMS {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
+    const Round m = Mode < 0 ? p.round : static_cast<Round>(Mode);
+    const vi32 acc = __riscv_vmul_vv_i32m2(xa, xb, vl);
+    const vi32 v = rshift_roundn(__riscv_vmul_vx_i32m2(acc, p.out_mult, vl), rshiftn(p.out_shift), m, vl);
+    return clampn(__riscv_vadd_vx_i32m2(v, p.out_zp, vl), p.qmin, p.qmax, vl);
+  }
+};
+
 struct MulFloat {
   static vi32 apply(const QBinaryArgs& p, const FloatOut& o, vi32 xa, vi32 xb, size_t vl) {
     const vf32 acc = __riscv_vfcvt_f_x_v_f32m2(__riscv_vmul_vv_i32m2(xa, xb, vl), vl);
@@ -121,7 +132,9 @@ void qbinary_e32m2__rvv(const QBinaryArgs& p, size_t n, const void* a, size_t as
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
     if (fl) return run<MulFloat>(p, n, pa, as, pb, bs, py);
-    return run<MulFixed>(p, n, pa, as, pb, bs, py);
+    if (p.method == RequantMethod::FixedPointDouble) return run<MulFixed>(p, n, pa, as, pb, bs, py);
+    if (p.round == Round::HalfUp) return run<MulMS<int(Round::HalfUp)>>(p, n, pa, as, pb, bs, py);
+    return run<MulMS<-1>>(p, n, pa, as, pb, bs, py);
   }
   if (fl) return run<AddFloat>(p, n, pa, as, pb, bs, py);
   if (p.method == RequantMethod::MultiplierShift || p.method == RequantMethod::MultiplierShiftFloat) {

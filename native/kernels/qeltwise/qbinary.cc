@@ -74,6 +74,8 @@ QBinaryArgs decode(const QBinaryParams& p) {
       const bool shift_only = r.method == RequantMethod::ShiftOnly;
       if ((r.multiplier.empty() && !shift_only) || r.shift.empty()) fail("out_requant needs a multiplier and a shift");
       if (r.shift[0] < -62 || r.shift[0] > 62) fail("out_requant shift must lie in [-62, 62]");
+      a.out_mult = shift_only ? 1 : r.multiplier[0];  // the SIMD kernels' copy (MulMS)
+      a.out_shift = r.shift[0];
     }
     return a;
   }
@@ -146,13 +148,23 @@ bool ms_simd_ok(const QBinaryArgs& a) {
          y + (a.out_zp < 0 ? -int64_t(a.out_zp) : int64_t(a.out_zp)) <= INT32_MAX;
 }
 
+// Mul with MultiplierShift(Float) or ShiftOnly in int32 lanes: a right shift, |xa * xb| and
+// |xa * xb * Mo| within INT32_MAX, the rounded result plus out_zp too (the argument of ms_simd_ok).
+bool ms_mul_simd_ok(const QBinaryArgs& a) {
+  int64_t y = 0;
+  if (a.out_shift < 0 || a.out_shift > 62) return false;
+  const int64_t xa = max_abs_offset(a.a_type, a.a_zp), xb = max_abs_offset(a.b_type, a.b_zp);
+  return xa * xb <= INT32_MAX && ms_bound(xa * xb, a.out_mult, a.out_shift, &y) &&
+         y + (a.out_zp < 0 ? -int64_t(a.out_zp) : int64_t(a.out_zp)) <= INT32_MAX;
+}
+
 // Whether the SIMD kernels cover these arguments (see q-eltwise.h).
 bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
   if (as > 1 || bs > 1) return false;
   if (a.mlas) return true;  // 8-bit inputs (decode): products fit int32, zero points small
-  if (a.op != QBinaryOp::Mul &&
-      (a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::MultiplierShiftFloat))
-    return ms_simd_ok(a);
+  const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::MultiplierShiftFloat;
+  if (a.op != QBinaryOp::Mul && ms) return ms_simd_ok(a);
+  if (a.op == QBinaryOp::Mul && (ms || a.method == RequantMethod::ShiftOnly)) return ms_mul_simd_ok(a);
   if (a.method == RequantMethod::FloatScale) {
     if (a.out_zp < -(1 << 20) || a.out_zp > (1 << 20)) return false;
   } else if (a.method != RequantMethod::FixedPointDouble) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/simd/round-up-neon.h"
 #include "npuq/qkernels.h"
 
 namespace npuq {
@@ -63,22 +64,6 @@ inline void store8(void* p, QType t, V8 v) {
 
 inline int32x4_t clamp4(int32x4_t v, int32x4_t lo, int32x4_t hi) { return vminq_s32(vmaxq_s32(v, lo), hi); }
 
-// The "add one" decision of round_mode / div_round from lane masks (see qvec-avx2.h).
-inline uint32x4_t up_mask(Round m, uint32x4_t gt, uint32x4_t tie, uint32x4_t inexact, uint32x4_t neg, uint32x4_t odd) {
-  switch (m) {
-    case Round::Floor: return vdupq_n_u32(0);
-    case Round::Ceil: return inexact;
-    case Round::TowardZero: return vandq_u32(inexact, neg);
-    case Round::AwayFromZero: return vbicq_u32(inexact, neg);
-    case Round::HalfUp: return vorrq_u32(gt, tie);
-    case Round::HalfDown: return gt;
-    case Round::HalfAwayFromZero: return vorrq_u32(gt, vbicq_u32(tie, neg));
-    case Round::HalfTowardZero: return vorrq_u32(gt, vandq_u32(tie, neg));
-    case Round::HalfToEven: return vorrq_u32(gt, vandq_u32(tie, odd));
-    case Round::HalfToOdd: return vorrq_u32(gt, vbicq_u32(tie, odd));
-  }
-  return vdupq_n_u32(0);
-}
 
 inline int32x4_t add_mask(int32x4_t q, uint32x4_t up) { return vsubq_s32(q, vreinterpretq_s32_u32(up)); }
 

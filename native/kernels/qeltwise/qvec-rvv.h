@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include "kernels/simd/round-up-rvv.h"
 #include "npuq/qkernels.h"
 
 namespace npuq {
@@ -20,7 +21,6 @@ namespace {
 
 using vi32 = vint32m2_t;
 using vf32 = vfloat32m2_t;
-using vmask = vbool16_t;
 
 inline size_t tsize(QType t) { return t == QType::U8 || t == QType::S8 ? 1 : 2; }
 inline int32_t tmin(QType t) { return t == QType::U8 || t == QType::U16 ? 0 : t == QType::S8 ? -128 : -32768; }
@@ -69,22 +69,6 @@ inline vi32 add_up(vi32 q, vmask up, size_t vl) {
   return __riscv_vmerge_vvm_i32m2(q, __riscv_vadd_vx_i32m2(q, 1, vl), up, vl);
 }
 
-// The "add one" decision of round_mode / div_round from lane masks (see qvec-avx2.h).
-inline vmask up_mask(Round m, vmask gt, vmask tie, vmask inexact, vmask neg, vmask odd, size_t vl) {
-  switch (m) {
-    case Round::Floor: return __riscv_vmclr_m_b16(vl);
-    case Round::Ceil: return inexact;
-    case Round::TowardZero: return __riscv_vmand_mm_b16(inexact, neg, vl);
-    case Round::AwayFromZero: return __riscv_vmandn_mm_b16(inexact, neg, vl);
-    case Round::HalfUp: return __riscv_vmor_mm_b16(gt, tie, vl);
-    case Round::HalfDown: return gt;
-    case Round::HalfAwayFromZero: return __riscv_vmor_mm_b16(gt, __riscv_vmandn_mm_b16(tie, neg, vl), vl);
-    case Round::HalfTowardZero: return __riscv_vmor_mm_b16(gt, __riscv_vmand_mm_b16(tie, neg, vl), vl);
-    case Round::HalfToEven: return __riscv_vmor_mm_b16(gt, __riscv_vmand_mm_b16(tie, odd, vl), vl);
-    case Round::HalfToOdd: return __riscv_vmor_mm_b16(gt, __riscv_vmandn_mm_b16(tie, odd, vl), vl);
-  }
-  return __riscv_vmclr_m_b16(vl);
-}
 
 inline vmask odd_mask(vi32 q, size_t vl) { return __riscv_vmsne_vx_i32m2_b16(__riscv_vand_vx_i32m2(q, 1, vl), 0, vl); }
 

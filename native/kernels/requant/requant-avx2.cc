@@ -1,8 +1,10 @@
-// requant_s32_8x__avx2: 8 accumulators per step for FloatScale (every rounding mode), FixedPointDouble
-// and FixedPointSingle; the other methods, and tails, go to requant_s32__scalar.
+// requant_s32_8x__avx2: 8 accumulators per step for FloatScale, FixedPointDouble, FixedPointSingle,
+// MultiplierShift and ShiftOnly (every rounding mode); MultiplierShiftFloat, and runs with a left shift
+// (MultiplierShift / ShiftOnly shift < 0), go to requant_s32__scalar.
 //
-// Exactness: every result is first clamped to [qmin - zp, qmax - zp] (itself clamped to int32) and then
-// offset by zp, which equals clamp(v + zp, qmin, qmax) without int32 overflow.
+// Exactness: every result is first clamped to [qmin - zp, qmax - zp] and then offset by zp, which equals
+// clamp(v + zp, qmin, qmax) without int32 overflow. Int32 results use the bounds clamped to int32; the
+// 64-bit ones of MultiplierShift / ShiftOnly the exact bounds in 64-bit lanes.
 //  - FloatScale: cvtepi32_ps and mul_ps round to nearest even like the scalar float(acc) * scale; the
 //    product is clamped to +-2^24 (exact, integral) which cannot change the clamped result when
 //    |qmin - zp|, |qmax - zp| <= 2^24 (else scalar). Rounding: cvtps (half to even), floor / ceil / trunc,
@@ -12,11 +14,17 @@
 //    RoundingDivideByPOT as (x >> e) + (remainder > threshold), written (x >> e) - ((thr - rem) >> 31).
 //  - FixedPointSingle: (x*M + 2^(t-1)) >> t on 64-bit lanes (arithmetic shift via the sign-flip identity
 //    floor(v / 2^t) = ((v ^ 2^63) >>> t) - 2^(63-t)), clamped in 64 bits.
+//  - MultiplierShift / ShiftOnly (M = 1), right shifts r in [0, 62]: the exact product p = x*M on 64-bit
+//    lanes (|p| <= 2^62), q = floor(p / 2^r) by the same identity, rem = p & (2^r - 1), and up_mask's
+//    decision against half = 2^(r-1) (1 when r = 0, where rem is 0 and nothing is added). HalfUp, the
+//    TPU-MLIR mode, is floor((p + 2^(r-1)) / 2^r) directly (no overflow: 2^62 + 2^61 < 2^63). The
+//    scalar's saturation at +-2^62 cannot bind (|q| <= |p| <= 2^62); the result is clamped in 64 bits.
 #include <immintrin.h>
 
 #include <cstring>
 
 #include "dispatch/q-kernels.h"
+#include "kernels/simd/round-up-avx2.h"
 
 namespace npuq {
 
@@ -90,6 +98,43 @@ inline __m256i fixed_single(__m256i x, __m256i m, __m256i s, __m256i lo64, __m25
   return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
 }
 
+// floor(v / 2^t) per 64-bit lane, t in [0, 63] (AVX2 has no 64-bit arithmetic shift).
+inline __m256i floor_shift64(__m256i v, __m256i t) {
+  const __m256i sign = _mm256_set1_epi64x(INT64_MIN);
+  return _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(v, sign), t), _mm256_srlv_epi64(sign, t));
+}
+
+inline __m256i clamp64(__m256i v, __m256i lo, __m256i hi) {
+  v = _mm256_blendv_epi8(v, lo, _mm256_cmpgt_epi64(lo, v));
+  return _mm256_blendv_epi8(v, hi, _mm256_cmpgt_epi64(v, hi));
+}
+
+// One half of MultiplierShift (even or odd 32-bit lanes, as the low halves of 64-bit lanes; r: the right
+// shifts as 64-bit lanes), clamped to [qmin - zp, qmax - zp] = [lo, hi] in 64 bits (these results need
+// not fit int32). HalfUp: the mode known at compile time.
+template <bool HalfUp>
+inline __m256i mul_shift_half(__m256i x, __m256i m, __m256i r, Round mode, __m256i lo, __m256i hi) {
+  const __m256i one = _mm256_set1_epi64x(1), zero = _mm256_setzero_si256();
+  const __m256i p = _mm256_mul_epi32(x, m);
+  const __m256i mask = _mm256_sub_epi64(_mm256_sllv_epi64(one, r), one);
+  if (HalfUp) return clamp64(floor_shift64(_mm256_add_epi64(p, _mm256_srli_epi64(_mm256_add_epi64(mask, one), 1)), r), lo, hi);
+  const __m256i q = floor_shift64(p, r), rem = _mm256_and_si256(p, mask);
+  const __m256i half = _mm256_add_epi64(_mm256_srli_epi64(mask, 1), one);
+  const __m256i gt = _mm256_cmpgt_epi64(rem, half), tie = _mm256_cmpeq_epi64(rem, half);
+  const __m256i inexact = _mm256_cmpgt_epi64(rem, zero), neg = _mm256_cmpgt_epi64(zero, p);
+  const __m256i odd = _mm256_cmpeq_epi64(_mm256_and_si256(q, one), one);
+  return clamp64(_mm256_sub_epi64(q, up_mask(mode, gt, tie, inexact, neg, odd)), lo, hi);
+}
+
+// MultiplierShift / ShiftOnly (m = 1) on 8 lanes, zero point added; s: right shifts in [0, 62].
+template <bool HalfUp>
+inline __m256i mul_shift(__m256i x, __m256i m, __m256i s, Round mode, __m256i lo, __m256i hi, __m256i zp) {
+  const __m256i even = mul_shift_half<HalfUp>(x, m, _mm256_and_si256(s, _mm256_set1_epi64x(0xffffffff)), mode, lo, hi);
+  const __m256i odd = mul_shift_half<HalfUp>(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32), _mm256_srli_epi64(s, 32),
+                                             mode, lo, hi);
+  return _mm256_add_epi32(_mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA), zp);
+}
+
 template <QType T>
 inline void store8(void* out, size_t i, __m256i v) {
   const __m128i l = _mm256_castsi256_si128(v), h = _mm256_extracti128_si256(v, 1);
@@ -114,10 +159,12 @@ inline void store8(void* out, size_t i, __m256i v) {
 
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
-enum Kind { kFloatEven, kFloatOther, kFixedDouble, kFixedSingle };
+enum Kind { kFloatEven, kFloatOther, kFixedDouble, kFixedSingle, kMulShift, kMulShiftHalfUp };
 
 struct Ctx {
-  __m256i lo, hi, lo_q, hi_q, zp, bias, mult, shift;  // the last three: broadcasts for stride 0
+  __m256i lo, hi, lo_q, hi_q, zp, bias, mult, shift;  // the last three: broadcasts for stride 0 (mult:
+                                                      // also ShiftOnly's 1)
+  __m256i lo_w, hi_w;                                 // qmin - zp, qmax - zp in 64-bit lanes, unclamped
   __m256 fmin, fmax, scale;
   Round round;
 };
@@ -134,9 +181,11 @@ inline __m256i body(const Ctx& c, const QRequantArgs& p, const int32_t* acc, siz
     f = _mm256_min_ps(_mm256_max_ps(f, c.fmin), c.fmax);
     v = K == kFloatEven ? _mm256_cvtps_epi32(f) : round_ps(f, c.round);
   } else {
-    const __m256i m = PerLane ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier + i)) : c.mult;
+    const __m256i m = PerLane && p.multiplier ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier + i)) : c.mult;
     const __m256i s = PerLane ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.shift + i)) : c.shift;
-    v = K == kFixedDouble ? fixed_double(x, m, s) : fixed_single(x, m, s, c.lo_q, c.hi_q);
+    if (K == kFixedDouble) v = fixed_double(x, m, s);
+    else if (K == kFixedSingle) v = fixed_single(x, m, s, c.lo_q, c.hi_q);
+    else return mul_shift<K == kMulShiftHalfUp>(x, m, s, c.round, c.lo_w, c.hi_w, c.zp);
   }
   return _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, c.lo), c.hi), c.zp);
 }
@@ -187,31 +236,45 @@ void run_kind(const Ctx& c, const QRequantArgs& a, const int32_t* acc, size_t n,
   run_type<K, false>(c, a, acc, n, out);
 }
 
+// MultiplierShift / ShiftOnly: whether every shift of the run is a right shift (or 0).
+bool right_shifts(const QRequantArgs& a, size_t n) {
+  const size_t m = a.stride ? n : 1;
+  for (size_t i = 0; i < m; ++i)
+    if (a.shift[i] < 0) return false;
+  return true;
+}
+
 }  // namespace
 
 void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, void* out) {
   const int64_t lo64 = int64_t(a.qmin) - a.zp, hi64 = int64_t(a.qmax) - a.zp;
   const bool fs = a.method == RequantMethod::FloatScale;
+  const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 24) && hi64 <= (int64_t(1) << 24)) ||
-                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle;
+                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
+                   (ms && right_shifts(a, n));
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   Ctx c;
   c.lo = _mm256_set1_epi32(clamp32(lo64));
   c.hi = _mm256_set1_epi32(clamp32(hi64));
   c.lo_q = _mm256_set1_epi64x(clamp32(lo64));
   c.hi_q = _mm256_set1_epi64x(clamp32(hi64));
+  c.lo_w = _mm256_set1_epi64x(lo64);
+  c.hi_w = _mm256_set1_epi64x(hi64);
   c.zp = _mm256_set1_epi32(a.zp);
   c.fmax = _mm256_set1_ps(16777216.0f);
   c.fmin = _mm256_set1_ps(-16777216.0f);
   c.bias = _mm256_set1_epi32(a.bias ? a.bias[0] : 0);
-  c.mult = _mm256_set1_epi32(a.multiplier ? a.multiplier[0] : 0);
+  c.mult = _mm256_set1_epi32(a.multiplier ? a.multiplier[0] : 1);
   c.shift = _mm256_set1_epi32(a.shift ? a.shift[0] : 0);
   c.scale = _mm256_set1_ps(a.scale ? a.scale[0] : 0.0f);
   c.round = a.round;
   if (fs && a.round == Round::HalfToEven) return run_kind<kFloatEven>(c, a, acc, n, out);
   if (fs) return run_kind<kFloatOther>(c, a, acc, n, out);
   if (a.method == RequantMethod::FixedPointDouble) return run_kind<kFixedDouble>(c, a, acc, n, out);
-  run_kind<kFixedSingle>(c, a, acc, n, out);
+  if (a.method == RequantMethod::FixedPointSingle) return run_kind<kFixedSingle>(c, a, acc, n, out);
+  if (a.round == Round::HalfUp) return run_kind<kMulShiftHalfUp>(c, a, acc, n, out);
+  run_kind<kMulShift>(c, a, acc, n, out);
 }
 
 }  // namespace npuq

@@ -1,16 +1,21 @@
-// requant_s32_4x__neon: 8 accumulators (two int32x4) per step for FloatScale (every rounding mode),
-// FixedPointDouble and FixedPointSingle; other methods and tails go to requant_s32__scalar.
+// requant_s32_4x__neon: 8 accumulators (two int32x4) per step for FloatScale, FixedPointDouble,
+// FixedPointSingle, MultiplierShift and ShiftOnly (every rounding mode); MultiplierShiftFloat and runs
+// with a left shift go to requant_s32__scalar, tails through one padded step.
 // Exactness arguments as in requant-avx2.cc; NEON specifics:
 //  - FloatScale: vcvtq_f32_s32 / vmulq_f32 round to nearest even (FPCR default) like the scalar code;
 //    half to even = vcvtnq, half away = vcvtaq, floor / ceil / trunc = vcvtmq / vcvtpq / vcvtq.
 //  - FixedPointDouble: vqrdmulhq_s32 is gemmlowp's SaturatingRoundingDoublingHighMul exactly (saturation
 //    included); RoundingDivideByPOT as (x >> e) - ((threshold - remainder) >> 31).
 //  - FixedPointSingle: vmull_s32 64-bit products, + 2^(t-1), vshlq_s64 by -t (arithmetic), vqmovn_s64.
+//  - MultiplierShift / ShiftOnly (M = 1): vmull_s32 exact products, q = vshlq_s64 by -r (floor), the
+//    remainder's up_mask decision; HalfUp is vrshlq_s64 by -r (SRSHL adds 2^(r-1) in extended precision,
+//    the TPU-MLIR half-up rounding exactly). Clamped to [qmin - zp, qmax - zp] and offset in 64 bits.
 #include <arm_neon.h>
 
 #include <cstring>
 
 #include "dispatch/q-kernels.h"
+#include "kernels/simd/round-up-neon.h"
 
 namespace npuq {
 
@@ -68,6 +73,45 @@ inline int32x4_t fixed_single(int32x4_t x, int32x4_t m, int32x4_t s) {
   return vcombine_s32(vqmovn_s64(lo), vqmovn_s64(hi));
 }
 
+inline int64x2_t clamp_s64(int64x2_t v, int64x2_t lo, int64x2_t hi) {
+  v = vbslq_s64(vcgtq_s64(lo, v), lo, v);
+  return vbslq_s64(vcgtq_s64(v, hi), hi, v);
+}
+
+// rshift_round(p, r, mode) per 64-bit lane, r in [0, 62], clamped to [lo, hi] and offset by zp.
+inline int32x2_t mul_shift_half(int64x2_t p, int64x2_t r, Round mode, int64x2_t lo, int64x2_t hi, int64x2_t zp) {
+  const int64x2_t nr = vnegq_s64(r);
+  int64x2_t v;
+  if (mode == Round::HalfUp) {
+    v = vrshlq_s64(p, nr);
+  } else {
+    const int64x2_t one = vdupq_n_s64(1);
+    const int64x2_t mask = vsubq_s64(vshlq_s64(one, r), one);
+    const int64x2_t q = vshlq_s64(p, nr), rem = vandq_s64(p, mask);
+    const int64x2_t half = vaddq_s64(vshrq_n_s64(mask, 1), one);  // 2^(r-1); 1 for r = 0 (rem is 0)
+    const uint64x2_t gt = vcgtq_s64(rem, half), tie = vceqq_s64(rem, half), inexact = vcgtzq_s64(rem);
+    const uint64x2_t neg = vcltzq_s64(p), odd = vtstq_s64(q, one);
+    const uint32x4_t up = up_mask(mode, vreinterpretq_u32_u64(gt), vreinterpretq_u32_u64(tie),
+                                  vreinterpretq_u32_u64(inexact), vreinterpretq_u32_u64(neg), vreinterpretq_u32_u64(odd));
+    v = vsubq_s64(q, vreinterpretq_s64_u32(up));
+  }
+  return vmovn_s64(vaddq_s64(clamp_s64(v, lo, hi), zp));
+}
+
+inline int32x4_t mul_shift(int32x4_t x, int32x4_t m, int32x4_t s, Round mode, int64x2_t lo, int64x2_t hi, int64x2_t zp) {
+  const int32x2_t l = mul_shift_half(vmull_s32(vget_low_s32(x), vget_low_s32(m)), vmovl_s32(vget_low_s32(s)), mode, lo, hi, zp);
+  const int32x2_t h = mul_shift_half(vmull_high_s32(x, m), vmovl_high_s32(s), mode, lo, hi, zp);
+  return vcombine_s32(l, h);
+}
+
+// MultiplierShift / ShiftOnly: whether every shift of the run is a right shift (or 0).
+bool right_shifts(const QRequantArgs& a, size_t n) {
+  const size_t m = a.stride ? n : 1;
+  for (size_t i = 0; i < m; ++i)
+    if (a.shift[i] < 0) return false;
+  return true;
+}
+
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
 }  // namespace
@@ -75,10 +119,13 @@ inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32
 void requant_s32_4x__neon(const QRequantArgs& a, const int32_t* acc, size_t n, void* out) {
   const int64_t lo64 = int64_t(a.qmin) - a.zp, hi64 = int64_t(a.qmax) - a.zp;
   const bool fs = a.method == RequantMethod::FloatScale;
+  const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 24) && hi64 <= (int64_t(1) << 24)) ||
-                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle;
+                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
+                   (ms && right_shifts(a, n));
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   const int32x4_t lo = vdupq_n_s32(clamp32(lo64)), hi = vdupq_n_s32(clamp32(hi64)), zp = vdupq_n_s32(a.zp);
+  const int64x2_t lo_w = vdupq_n_s64(lo64), hi_w = vdupq_n_s64(hi64), zp_w = vdupq_n_s64(a.zp);
   const float32x4_t fmax = vdupq_n_f32(16777216.0f), fmin = vdupq_n_f32(-16777216.0f);
   // 8 results from x8[0..8) and the parameters at p (p.stride 0 or 1), stored at o + i.
   auto step = [&](const int32_t* x8, const QRequantArgs& p, void* o, size_t i) {
@@ -93,6 +140,10 @@ void requant_s32_4x__neon(const QRequantArgs& a, const int32_t* acc, size_t n, v
         float32x4_t f = vmulq_f32(vcvtq_f32_s32(x), sc);
         f = vminq_f32(vmaxq_f32(f, fmin), fmax);
         r = round_f(f, p.round);
+      } else if (ms) {  // clamped and offset in 64 bits
+        const int32x4_t m = p.multiplier ? lane_i32(p.multiplier, j, p.stride) : vdupq_n_s32(1);
+        v[h] = mul_shift(x, m, lane_i32(p.shift, j, p.stride), p.round, lo_w, hi_w, zp_w);
+        continue;
       } else if (p.method == RequantMethod::FixedPointDouble) {
         r = fixed_double(x, lane_i32(p.multiplier, j, p.stride), lane_i32(p.shift, j, p.stride));
       } else {

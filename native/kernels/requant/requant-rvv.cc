@@ -1,16 +1,19 @@
-// requant_s32_v__rvv: vector-length agnostic (e32, m2) requantization for FloatScale (every rounding
-// mode), FixedPointDouble and FixedPointSingle; other methods go to requant_s32__scalar. Exactness
-// arguments as in requant-avx2.cc; RVV specifics:
+// requant_s32_v__rvv: vector-length agnostic (e32, m2) requantization for FloatScale, FixedPointDouble,
+// FixedPointSingle, MultiplierShift and ShiftOnly (every rounding mode); MultiplierShiftFloat and runs
+// with a left shift go to requant_s32__scalar. Exactness arguments as in requant-avx2.cc; RVV specifics:
 //  - FloatScale: vfcvt.f.x, vfmul, vfadd round per frm, which is round-to-nearest-even (the process
 //    default; nothing here changes it), like the scalar float(acc) * scale. The product is clamped to
 //    +-2^22 (vectorized only when |qmin - zp|, |qmax - zp| <= 2^22), then rounded as described at round_f.
 //  - FixedPointDouble: SRDHM from the widened product: min((x*M + 2^30) >> 31, INT32_MAX) (the only
 //    overflow is INT32_MIN * INT32_MIN); RoundingDivideByPOT as (x >> e) - ((thr - rem) >> 31).
 //  - FixedPointSingle: widened product + 2^(t-1), arithmetic shift by t, clamped in 64 bits.
+//  - MultiplierShift / ShiftOnly (M = 1): the widened exact product (e64, m4), vsra (floor) and the
+//    remainder's up_mask decision, HalfUp as (p + 2^(r-1)) >> r; clamped and offset in 64 bits.
 // No vxrm-dependent instruction is used (vsmul / vnclip), so the result never depends on CSR state.
 #include <riscv_vector.h>
 
 #include "dispatch/q-kernels.h"
+#include "kernels/simd/round-up-rvv.h"
 
 namespace npuq {
 
@@ -89,6 +92,37 @@ inline vint32m2_t fixed_single(vint32m2_t x, vint32m2_t m, vint32m2_t s, int64_t
   return __riscv_vncvt_x_x_w_i32m2(p, vl);
 }
 
+// rshift_round(x * m, s, mode) per lane, s in [0, 62], clamped to [lo, hi] and offset by zp in 64 bits.
+inline vint32m2_t mul_shift(vint32m2_t x, vint32m2_t m, vint32m2_t s, Round mode, int64_t lo, int64_t hi, int32_t zp,
+                            size_t vl) {
+  const vint64m4_t p = __riscv_vwmul_vv_i64m4(x, m, vl);
+  const vuint64m4_t r = __riscv_vreinterpret_v_i64m4_u64m4(__riscv_vsext_vf2_i64m4(s, vl));
+  const vint64m4_t mask = __riscv_vsub_vx_i64m4(__riscv_vsll_vv_i64m4(__riscv_vmv_v_x_i64m4(1, vl), r, vl), 1, vl);
+  vint64m4_t v;
+  if (mode == Round::HalfUp) {
+    const vint64m4_t h = __riscv_vsra_vx_i64m4(__riscv_vadd_vx_i64m4(mask, 1, vl), 1, vl);  // 2^(r-1); 0 for r = 0
+    v = __riscv_vsra_vv_i64m4(__riscv_vadd_vv_i64m4(p, h, vl), r, vl);
+  } else {
+    const vint64m4_t q = __riscv_vsra_vv_i64m4(p, r, vl), rem = __riscv_vand_vv_i64m4(p, mask, vl);
+    const vint64m4_t half = __riscv_vadd_vx_i64m4(__riscv_vsra_vx_i64m4(mask, 1, vl), 1, vl);  // 1 for r = 0
+    const vmask gt = __riscv_vmsgt_vv_i64m4_b16(rem, half, vl), tie = __riscv_vmseq_vv_i64m4_b16(rem, half, vl);
+    const vmask inexact = __riscv_vmsne_vx_i64m4_b16(rem, 0, vl), neg = __riscv_vmslt_vx_i64m4_b16(p, 0, vl);
+    const vmask odd = __riscv_vmsne_vx_i64m4_b16(__riscv_vand_vx_i64m4(q, 1, vl), 0, vl);
+    const vmask up = up_mask(mode, gt, tie, inexact, neg, odd, vl);
+    v = __riscv_vmerge_vvm_i64m4(q, __riscv_vadd_vx_i64m4(q, 1, vl), up, vl);
+  }
+  v = __riscv_vadd_vx_i64m4(__riscv_vmin_vx_i64m4(__riscv_vmax_vx_i64m4(v, lo, vl), hi, vl), zp, vl);
+  return __riscv_vncvt_x_x_w_i32m2(v, vl);
+}
+
+// MultiplierShift / ShiftOnly: whether every shift of the run is a right shift (or 0).
+bool right_shifts(const QRequantArgs& a, size_t n) {
+  const size_t m = a.stride ? n : 1;
+  for (size_t i = 0; i < m; ++i)
+    if (a.shift[i] < 0) return false;
+  return true;
+}
+
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
 }  // namespace
@@ -96,8 +130,10 @@ inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32
 void requant_s32_v__rvv(const QRequantArgs& a, const int32_t* acc, size_t n, void* out) {
   const int64_t lo64 = int64_t(a.qmin) - a.zp, hi64 = int64_t(a.qmax) - a.zp;
   const bool fs = a.method == RequantMethod::FloatScale;
+  const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 22) && hi64 <= (int64_t(1) << 22)) ||
-                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle;
+                   a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
+                   (ms && right_shifts(a, n));
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   const int32_t lo = clamp32(lo64), hi = clamp32(hi64);
   for (size_t i = 0; i < n;) {
@@ -110,12 +146,15 @@ void requant_s32_v__rvv(const QRequantArgs& a, const int32_t* acc, size_t n, voi
       vfloat32m2_t f = __riscv_vfmul_vv_f32m2(__riscv_vfcvt_f_x_v_f32m2(x, vl), sc, vl);
       f = __riscv_vfmin_vf_f32m2(__riscv_vfmax_vf_f32m2(f, -4194304.0f, vl), 4194304.0f, vl);  // +-2^22
       v = round_f(f, a.round, vl);
+    } else if (ms) {
+      const vint32m2_t m = a.multiplier ? lane_i32(a.multiplier, i, a.stride, vl) : __riscv_vmv_v_x_i32m2(1, vl);
+      v = mul_shift(x, m, lane_i32(a.shift, i, a.stride, vl), a.round, lo64, hi64, a.zp, vl);
     } else if (a.method == RequantMethod::FixedPointDouble) {
       v = fixed_double(x, lane_i32(a.multiplier, i, a.stride, vl), lane_i32(a.shift, i, a.stride, vl), vl);
     } else {
       v = fixed_single(x, lane_i32(a.multiplier, i, a.stride, vl), lane_i32(a.shift, i, a.stride, vl), lo, hi, vl);
     }
-    v = __riscv_vadd_vx_i32m2(__riscv_vmin_vx_i32m2(__riscv_vmax_vx_i32m2(v, lo, vl), hi, vl), a.zp, vl);
+    if (!ms) v = __riscv_vadd_vx_i32m2(__riscv_vmin_vx_i32m2(__riscv_vmax_vx_i32m2(v, lo, vl), hi, vl), a.zp, vl);
     switch (a.out_type) {
       case QType::U8:
       case QType::S8:
