@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "../../native/dispatch/q-kernels.h"
+#include "../../native/kernels/requant/requant-internal.h"
 #include "qtest-util.h"
 
 using namespace npuq;
@@ -222,6 +223,36 @@ void check_multiplier_shift_edges(std::mt19937& rng) {
   }
 }
 
+// requant_s64_run (int64 accumulators through the tier's int32 kernel where a block fits) against the
+// element-wise requant_s64: runs over several 256-element blocks, some blocks with sums beyond int32.
+void check_s64_run(std::mt19937& rng) {
+  const size_t lens[] = {1, 7, 255, 256, 257, 700};
+  for (Isa isa : supported_isas()) {
+    const QKernels& k = q_kernels(isa);
+    for (int m = 0; m <= static_cast<int>(RequantMethod::ShiftOnly); ++m)
+      for (int rd = 0; rd < kRoundModes; rd += 3)
+        for (size_t stride = 0; stride < 2; ++stride)
+          for (size_t n : lens) {
+            const size_t channels = stride ? n : 1;
+            const Requant r = qt::rand_requant(rng, RequantMethod(m), Round(rd), true, channels, QType::S16, 1e6);
+            const QRequantTable t = make_requant_table("test", r, channels, QType::S16);
+            const QRequantArgs a = t.args(0, stride, nullptr);
+            std::vector<int64_t> acc(n), bias(channels);
+            const bool wide = rng() % 2;  // some elements (so some blocks) beyond int32
+            for (auto& b : bias) b = std::uniform_int_distribution<int64_t>(-5000000, 5000000)(rng);
+            for (size_t i = 0; i < n; ++i) {
+              acc[i] = std::uniform_int_distribution<int64_t>(-2000000000, 2000000000)(rng);
+              if (wide && rng() % 97 == 0) acc[i] = (rng() % 2 ? 1 : -1) * (int64_t(1) << (32 + rng() % 20));
+            }
+            std::vector<int16_t> want(n + 1, 0x5a5a), got(n + 1, 0x5a5a);
+            requant_s64(a, acc.data(), bias.data(), n, want.data());
+            requant_s64_run(k, a, acc.data(), bias.data(), n, got.data());
+            CHECK(want == got, "%s requant_s64_run %s n=%zu stride=%zu%s differs from requant_s64", isa_name(isa),
+                  qt::requant_str(r).c_str(), n, stride, wide ? " (wide)" : "");
+          }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -229,6 +260,7 @@ int main() {
   check_exact_helpers(rng);
   check_validation();
   check_multiplier_shift_edges(rng);
+  check_s64_run(rng);
   const size_t lens[] = {0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100};
   const int reps = std::max(1, int(6 * qt::case_scale() + 0.5));
   for (Isa isa : supported_isas()) {

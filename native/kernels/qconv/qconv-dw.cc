@@ -1,8 +1,12 @@
 // Depthwise QConv2d (G == C, channel multiplier M/C): each input plane is padded once as (q - zp) into an
 // int16 buffer (int32 for 16-bit inputs or int64 mode), then every output channel of that plane runs the
-// tier's depthwise kernel (int32 sums) and is requantized row by row. The int64 mode runs one portable
-// loop for all tiers. Small planes of mode 32 with multiplier 1 go 8 channels at a time (qconv-dw-c8.h).
+// tier's depthwise kernel (int32 sums) and is requantized row by row. Small planes of mode 32 with
+// multiplier 1 go 8 channels at a time (qconv-dw-c8.h). Otherwise (16-bit operands) one portable loop
+// serves all tiers: int32 sums when every sum plus its bias provably fits int32 (16-bit activations
+// with 8-bit weights: |x - zp| * sum|w - zw| is far below 2^31 for 3x3 kernels), then the tier's int32
+// requantization; int64 sums and requant_s64_run otherwise.
 #include <algorithm>
+#include <cstdlib>
 
 #include "kernels/qconv/qconv-dw-c8.h"
 #include "kernels/qconv/qconv-internal.h"
@@ -19,16 +23,20 @@ WindowGeometry geometry_of(const QConv2dParams& p) {
   return g;
 }
 
-// int64 sums over an int32 plane (same layout as QPlaneWindow).
-void dwconv_s32s32_s64(const QPlaneLayout& l, const int32_t* xp, size_t OH, size_t OW, size_t SH, const int32_t* w,
-                       int64_t* acc) {
+// Sums of type Acc (int64, or int32 where they provably fit) over an int32 plane (same layout as
+// QPlaneWindow); a portable loop for every tier.
+template <class Acc>
+void dwconv_s32(const QPlaneLayout& l, const int32_t* xp, size_t OH, size_t OW, size_t SH, const int32_t* w, Acc* acc) {
   const std::vector<size_t>& off = l.tap_off();
   for (size_t oh = 0; oh < OH; ++oh) {
     const int32_t* base = xp + oh * SH * l.row_stride();
-    int64_t* out = acc + oh * OW;
-    std::fill(out, out + OW, int64_t(0));
-    for (size_t t = 0; t < off.size(); ++t)
-      for (size_t ow = 0; ow < OW; ++ow) out[ow] += int64_t(base[off[t] + ow]) * w[t];
+    Acc* out = acc + oh * OW;
+    std::fill(out, out + OW, Acc(0));
+    for (size_t t = 0; t < off.size(); ++t) {
+      const Acc wt = w[t];
+      const int32_t* src = base + off[t];
+      for (size_t ow = 0; ow < OW; ++ow) out[ow] += Acc(src[ow]) * wt;
+    }
   }
 }
 
@@ -52,6 +60,13 @@ class QConvDepthwise final : public QConv2d {
         w_[i] = v - s_.wzp[m];
       }
     if (s_.mode32) w16_.assign(w_.begin(), w_.end());  // |w - zw| <= 255
+    if (!s_.mode32) {  // 16-bit operands: do the int32 sums of the wide path fit?
+      std::vector<int64_t> absw(p.M, 0);
+      for (size_t m = 0; m < p.M; ++m)
+        for (size_t t = 0; t < KK; ++t) absw[m] += std::abs(int64_t(w_[m * KK + t]));
+      wide32_ = qfits_int32(qmax_centered(p.in_type, p.in_zp), absw, s_.bias);
+      if (wide32_) bias32_ = qbias32(s_.bias);
+    }
     if (QDwConvC8::applies(s_)) c8_ = std::make_unique<QDwConvC8>(s_, w_);
   }
 
@@ -75,8 +90,8 @@ class QConvDepthwise final : public QConv2d {
     const bool narrow = s_.mode32;  // int16 plane, int32 sums
     std::vector<int16_t> buf16(narrow ? layout_.buffer_size() : 0);
     std::vector<int32_t> buf32(narrow ? 0 : layout_.buffer_size());
-    std::vector<int32_t> acc32(narrow ? OHW : 0);
-    std::vector<int64_t> acc64(narrow ? 0 : OHW);
+    std::vector<int32_t> acc32(narrow || wide32_ ? OHW : 0);
+    std::vector<int64_t> acc64(narrow || wide32_ ? 0 : OHW);
     for (size_t pl = b; pl < e; ++pl) {
       const size_t n = pl / p.C, c = pl % p.C;
       const void* xp = static_cast<const char*>(x) + pl * HW * isize;
@@ -93,12 +108,20 @@ class QConvDepthwise final : public QConv2d {
           } else {
             s_.kernels->requant(s_.rq.args(m, 0, s_.bias32.data()), acc32.data(), OHW, static_cast<char*>(y) + o * osize);
           }
+        } else if (wide32_) {
+          dwconv_s32(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc32.data());
+          if (acc) {
+            for (size_t i = 0; i < OHW; ++i) acc[o + i] = int64_t(acc32[i]) + s_.bias[m];
+          } else {
+            s_.kernels->requant(s_.rq.args(m, 0, bias32_.data()), acc32.data(), OHW, static_cast<char*>(y) + o * osize);
+          }
         } else {
-          dwconv_s32s32_s64(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc64.data());
+          dwconv_s32(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc64.data());
           if (acc) {
             for (size_t i = 0; i < OHW; ++i) acc[o + i] = acc64[i] + s_.bias[m];
           } else {
-            requant_s64(s_.rq.args(m, 0, nullptr), acc64.data(), &s_.bias[m], OHW, static_cast<char*>(y) + o * osize);
+            requant_s64_run(*s_.kernels, s_.rq.args(m, 0, nullptr), acc64.data(), &s_.bias[m], OHW,
+                            static_cast<char*>(y) + o * osize);
           }
         }
       }
@@ -109,6 +132,8 @@ class QConvDepthwise final : public QConv2d {
   QPlaneLayout layout_;
   std::vector<int32_t> w_;
   std::vector<int16_t> w16_;
+  bool wide32_ = false;            // 16-bit operands whose sums (plus bias) fit int32
+  std::vector<int32_t> bias32_;    // wide32_ only
   std::unique_ptr<QDwConvC8> c8_;  // small planes, mode 32, multiplier 1
 };
 

@@ -80,7 +80,8 @@ class QConvGemm final : public QConv2d {
       if (acc_) {
         for (size_t j = 0; j < n; ++j) acc_[o + j] = c[j] + c_.s_.bias[ch];
       } else {
-        requant_s64(c_.s_.rq.args(ch, 0, nullptr), c, &c_.s_.bias[ch], n, y_ + o * qtype_size(c_.s_.p.out_type));
+        requant_s64_run(*c_.s_.kernels, c_.s_.rq.args(ch, 0, nullptr), c, &c_.s_.bias[ch], n,
+                        y_ + o * qtype_size(c_.s_.p.out_type));
       }
     }
     template <class T>
@@ -120,7 +121,7 @@ class QConvGemm final : public QConv2d {
         int64_t* a = reinterpret_cast<int64_t*>(dst);
         for (size_t j = 0; j < n; ++j) a[j] = c[j] + c_.s_.bias[ch];
       } else {
-        requant_s64(c_.s_.rq.args(ch, 0, nullptr), c, &c_.s_.bias[ch], n, dst);
+        requant_s64_run(*c_.s_.kernels, c_.s_.rq.args(ch, 0, nullptr), c, &c_.s_.bias[ch], n, dst);
       }
     }
     const QConvGemm& c_;

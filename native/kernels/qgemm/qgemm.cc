@@ -74,7 +74,8 @@ class QGemmImpl final : public QGemm {
         if (acc_) {
           for (size_t j = 0; j < n; ++j) acc_[m * N + n0 + j] = c[j] + g_.bias_[n0 + j];
         } else {
-          requant_s64(g_.rq_.args(n0, 1, nullptr), c, g_.bias_.data() + n0, n, y_ + (m * N + n0) * qtype_size(g_.p_.out_type));
+          requant_s64_run(*g_.kernels_, g_.rq_.args(n0, 1, nullptr), c, g_.bias_.data() + n0, n,
+                          y_ + (m * N + n0) * qtype_size(g_.p_.out_type));
         }
       }
     }

@@ -28,8 +28,15 @@ struct QRequantTable {
 QRequantTable make_requant_table(const char* what, const Requant& r, size_t channels, QType out_type);
 
 // int64 accumulators (16-bit operands, or sums beyond int32): out[i] = requantize_one(acc[i] +
-// bias[i * bias_stride], ...) with the parameters of a (its bias member is ignored). Tier independent.
+// bias[i * a.stride], ...) with the parameters of a (its bias member is ignored). The specification:
+// one element at a time on every tier.
 void requant_s64(const QRequantArgs& a, const int64_t* acc, const int64_t* bias, size_t n, void* out);
+
+// The same results through the tier's int32 kernel k.requant wherever they can: blocks whose sums
+// acc + bias all fit int32 (16-bit activations with small kernels, most of them in practice) are
+// narrowed and requantized there; the other blocks go to requant_s64.
+void requant_s64_run(const QKernels& k, const QRequantArgs& a, const int64_t* acc, const int64_t* bias, size_t n,
+                     void* out);
 
 // Stores v (already within the type's range) as element i of a buffer of type t.
 inline void store_q(void* out, size_t i, int32_t v, QType t) {

@@ -1,5 +1,7 @@
 // Requantization drivers: parameter validation and expansion (QRequantTable), the int64 path, and the
 // public requantize_run.
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -101,6 +103,32 @@ void requant_s64(const QRequantArgs& a, const int64_t* acc, const int64_t* bias,
             requantize_one(v, a.method, a.round, a.scale ? a.scale[c] : 0.0f, a.multiplier ? a.multiplier[c] : 0,
                            a.shift ? a.shift[c] : 0, a.zp, a.qmin, a.qmax),
             a.out_type);
+  }
+}
+
+void requant_s64_run(const QKernels& k, const QRequantArgs& a, const int64_t* acc, const int64_t* bias, size_t n,
+                     void* out) {
+  constexpr size_t kBlock = 256;
+  int32_t narrow[kBlock];
+  const size_t osize = qtype_size(a.out_type);
+  for (size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const size_t len = std::min(kBlock, n - i0);
+    QRequantArgs b = a;  // the parameters from element i0 on
+    const size_t off = i0 * a.stride;
+    if (b.scale) b.scale += off;
+    if (b.multiplier) b.multiplier += off;
+    if (b.shift) b.shift += off;
+    b.bias = nullptr;
+    const int64_t* bb = bias ? bias + off : nullptr;
+    bool fits = true;
+    for (size_t i = 0; i < len; ++i) {
+      const int64_t v = acc[i0 + i] + (bb ? bb[i * a.stride] : 0);
+      fits &= v >= INT32_MIN && v <= INT32_MAX;
+      narrow[i] = static_cast<int32_t>(v);
+    }
+    char* o = static_cast<char*>(out) + i0 * osize;
+    if (fits) k.requant(b, narrow, len, o);
+    else requant_s64(b, acc + i0, bb, len, o);
   }
 }
 
