@@ -66,7 +66,10 @@ QuantArgs quant_args(const PlanDesc& plan, const Slots& s, size_t M, QType out_t
     q.bias.assign(pb, pb + M);
   }
   if (s.integer_only) {
-    q.req.method = RequantMethod::ShiftOnly;  // accumulators are read with run_acc; requant unused
+    // ConvInteger / MatMulInteger: the requantization is the identity saturated to int32 (shift 0, the
+    // whole int32 range, S32 out), so run() writes saturate<int32_t>(accumulator) through the tier's
+    // requantization kernel, no int64 copy.
+    q.req.method = RequantMethod::ShiftOnly;
     q.req.shift = {0};
     q.req.qmin = INT32_MIN;
     q.req.qmax = INT32_MAX;
@@ -103,7 +106,6 @@ struct QConvOp : Op {
   QConv2dParams p;  // without quantization args when they are read per run
   std::unique_ptr<QConv2d> conv;
   int y;
-  size_t out_numel;
   Isa isa;
   const PlanDesc* plan;
 
@@ -127,11 +129,7 @@ struct QConvOp : Op {
       }
       c = tmp.get();
     }
-    if (!s.integer_only) return c->run(rs.in<uint8_t>(s.x), rs.out<uint8_t>(y), rs.pool());
-    std::vector<int64_t> acc(out_numel);
-    c->run_acc(rs.in<uint8_t>(s.x), acc.data(), rs.pool());
-    int32_t* py = rs.out<int32_t>(y);
-    for (size_t i = 0; i < out_numel; ++i) py[i] = saturate<int32_t>(acc[i]);
+    c->run(rs.in<uint8_t>(s.x), rs.out<uint8_t>(y), rs.pool());  // ConvInteger too (see quant_args)
   }
 };
 
@@ -164,7 +162,6 @@ std::unique_ptr<Op> make_qconv(const OpBuild& b) {
   if (k[0] < 1 || k[1] < 1 || a.integer("group", 1) < 1 || p.C % p.G || w.numel != p.M * (p.C / p.G) * p.KH * p.KW)
     b.fail("weight shape " + shape_str(ws) + " does not match the kernel, the input channels and the group");
   op->y = b.out_id(0);
-  op->out_numel = y.numel;
   const Slots& s = op->s;
   if (all_const(b.plan, {s.xs, s.xz, s.w, s.ws, s.wz, s.ys, s.yz, s.bias})) {
     try {
@@ -197,8 +194,6 @@ struct QMatMulOp : Op {
   }
   void run(const RunState& rs) const override {
     const size_t batches = a_off.size(), MN = p.M * p.N;
-    std::vector<int64_t> acc;
-    if (s.integer_only) acc.resize(MN);
     for (size_t i = 0; i < batches; ++i) {
       std::unique_ptr<QGemm> tmp;
       const QGemm* g;
@@ -213,13 +208,7 @@ struct QMatMulOp : Op {
         g = tmp.get();
       }
       const uint8_t* pa = rs.in<uint8_t>(s.x) + a_off[i] * a_es;
-      if (!s.integer_only) {
-        g->run(pa, rs.out<uint8_t>(y) + i * MN * y_es, rs.pool());
-      } else {
-        g->run_acc(pa, acc.data(), rs.pool());
-        int32_t* py = rs.out<int32_t>(y) + i * MN;
-        for (size_t k = 0; k < MN; ++k) py[k] = saturate<int32_t>(acc[k]);
-      }
+      g->run(pa, rs.out<uint8_t>(y) + i * MN * y_es, rs.pool());  // MatMulInteger too (see quant_args)
     }
   }
 };

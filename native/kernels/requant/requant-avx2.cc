@@ -19,6 +19,7 @@
 //    decision against half = 2^(r-1) (1 when r = 0, where rem is 0 and nothing is added). HalfUp, the
 //    TPU-MLIR mode, is floor((p + 2^(r-1)) / 2^r) directly (no overflow: 2^62 + 2^61 < 2^63). The
 //    scalar's saturation at +-2^62 cannot bind (|q| <= |p| <= 2^62); the result is clamped in 64 bits.
+//    ShiftOnly by 0 for a whole run (the int32 output of ConvInteger / MatMulInteger) is x itself.
 #include <immintrin.h>
 
 #include <cstring>
@@ -159,7 +160,7 @@ inline void store8(void* out, size_t i, __m256i v) {
 
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
-enum Kind { kFloatEven, kFloatOther, kFixedDouble, kFixedSingle, kMulShift, kMulShiftHalfUp };
+enum Kind { kFloatEven, kFloatOther, kFixedDouble, kFixedSingle, kMulShift, kMulShiftHalfUp, kIdentity };
 
 struct Ctx {
   __m256i lo, hi, lo_q, hi_q, zp, bias, mult, shift;  // the last three: broadcasts for stride 0 (mult:
@@ -180,6 +181,8 @@ inline __m256i body(const Ctx& c, const QRequantArgs& p, const int32_t* acc, siz
     __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(x), sc);
     f = _mm256_min_ps(_mm256_max_ps(f, c.fmin), c.fmax);
     v = K == kFloatEven ? _mm256_cvtps_epi32(f) : round_ps(f, c.round);
+  } else if (K == kIdentity) {  // ShiftOnly by 0 (ConvInteger / MatMulInteger): x itself, int32
+    v = x;
   } else {
     const __m256i m = PerLane && p.multiplier ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier + i)) : c.mult;
     const __m256i s = PerLane ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.shift + i)) : c.shift;
@@ -273,6 +276,7 @@ void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, v
   if (fs) return run_kind<kFloatOther>(c, a, acc, n, out);
   if (a.method == RequantMethod::FixedPointDouble) return run_kind<kFixedDouble>(c, a, acc, n, out);
   if (a.method == RequantMethod::FixedPointSingle) return run_kind<kFixedSingle>(c, a, acc, n, out);
+  if (a.method == RequantMethod::ShiftOnly && !a.stride && a.shift[0] == 0) return run_kind<kIdentity>(c, a, acc, n, out);
   if (a.round == Round::HalfUp) return run_kind<kMulShiftHalfUp>(c, a, acc, n, out);
   run_kind<kMulShift>(c, a, acc, n, out);
 }
