@@ -29,6 +29,8 @@ struct QBinaryArgs {
   int32_t left_shift = 0;
   int32_t out_zp = 0, qmin = 0, qmax = 255;
   const Requant* requant = nullptr;   // Mul with another method: the scalar kernel calls requantize()
+  bool mul_wide = false;              // Mul: some (xa - za) * (xb - zb) exceeds int32 (16-bit inputs);
+                                      // SIMD FloatScale then multiplies in double (exact below 2^53)
   bool mlas = false;                  // onnxruntime MLAS x64 arithmetic (8-bit types; every tier)
   float mlas_ra = 0, mlas_rb = 0;     // MLAS Add: float32 sa / so, sb / so
   float mlas_fixed = 0;               // MLAS Add: float(zo) - fma(ra, float(za), rb * float(zb))

@@ -251,8 +251,9 @@ void random_cases(std::mt19937& rng) {
       const QBinaryParams p = random_params(rng, QBinaryOp::Add, method, QType::U8, QType::U8, QType::U8);
       check_tiers(p, n, rand_q(rng, QType::U8, n), 1, rand_q(rng, QType::U8, n), 1);
     }
-  // Cases the SIMD tiers send to the scalar kernel: other Mul methods, single rounding, strides > 1,
-  // 16-bit products beyond int32.
+  // Cases the SIMD tiers send to the scalar kernel (Mul FixedPointSingle, single rounding, strides > 1,
+  // FixedPointDouble Mul products beyond int32) or take on paths of their own (the multiply-shift Mul
+  // methods; FloatScale Mul products beyond int32, `wide`, through double).
   for (RequantMethod method : {RequantMethod::FixedPointSingle, RequantMethod::MultiplierShift,
                                RequantMethod::MultiplierShiftFloat, RequantMethod::ShiftOnly}) {
     QBinaryParams p = random_params(rng, QBinaryOp::Mul, RequantMethod::FixedPointDouble, QType::U16, QType::S8, QType::S16);

@@ -185,8 +185,8 @@ class QGemm {
 //          to [qmin, qmax] standing for packs_epi32 + packus/packs.
 // Mul, FloatScale with mlas -- MLAS QLinearMul on x64 (mlas/lib/qlmul.cpp, SSE2): with
 //   r = out_requant.scale[0], v = (float(xa * xb) * r) + float(zo) (two float32 roundings), y = clamp(cvt(v)).
-// SIMD tiers vectorize FloatScale (MLAS included) and FixedPointDouble (Mul on 16-bit inputs only when
-// |xa*xb| fits int32 for the given zero points), and Add/Sub/Mul with MultiplierShift or
+// SIMD tiers vectorize FloatScale (MLAS included; Mul products beyond int32 exactly in double) and
+// FixedPointDouble (Mul on 16-bit inputs only when |xa*xb| fits int32 for the given zero points), and Add/Sub/Mul with MultiplierShift or
 // MultiplierShiftFloat (Mul also ShiftOnly) when every step provably fits int32 (bounds in
 // dispatch/q-eltwise.h);
 // everything else runs the scalar kernel, so every tier agrees.

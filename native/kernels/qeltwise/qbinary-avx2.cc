@@ -98,6 +98,20 @@ struct MulFloat {
   }
 };
 
+// The same for products beyond int32 (16-bit inputs): xa * xb exactly in double (|xa * xb| < 2^34),
+// then one rounding to float (cvtpd_ps, to nearest even as the scalar float(int64) conversion).
+struct MulFloatWide {
+  static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
+    const __m256d lo = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(xa)),
+                                     _mm256_cvtepi32_pd(_mm256_castsi256_si128(xb)));
+    const __m256d hi = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(xa, 1)),
+                                     _mm256_cvtepi32_pd(_mm256_extracti128_si256(xb, 1)));
+    const __m256 prod = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+    const __m256 f = _mm256_mul_ps(prod, c.so);
+    return finish8(f, isnan8(f), c.out);
+  }
+};
+
 struct MulFixed {
   static __m256i apply(const Consts& c, __m256i xa, __m256i xb) {
     const __m256i acc = _mm256_mullo_epi32(xa, xb);
@@ -175,7 +189,8 @@ void qbinary_8x__avx2(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
-    if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
+    if (fl && !p.mul_wide) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
+    if (fl) return run_strides<MulFloatWide>(p, c, n, a, as, b, bs, y);
     if (p.method == RequantMethod::FixedPointDouble) return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
     c.round = p.round;
     c.rso = rshift8(p.out_shift);

@@ -97,6 +97,16 @@ struct MulFloat {
   }
 };
 
+// Products beyond int32 (16-bit inputs): exact in double, one rounding to float (see qbinary-avx2.cc).
+struct MulFloatWide {
+  static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
+    const float64x2_t lo = vmulq_f64(vcvtq_f64_s64(vmovl_s32(vget_low_s32(xa))), vcvtq_f64_s64(vmovl_s32(vget_low_s32(xb))));
+    const float64x2_t hi = vmulq_f64(vcvtq_f64_s64(vmovl_high_s32(xa)), vcvtq_f64_s64(vmovl_high_s32(xb)));
+    const float32x4_t f = vmulq_f32(vcvt_high_f32_f64(vcvt_f32_f64(lo), hi), c.so);
+    return finish4(f, isnan4(f), c.out);
+  }
+};
+
 struct MulFixed {
   static int32x4_t apply(const Consts& c, int32x4_t xa, int32x4_t xb) {
     return clamp4(vqaddq_s32(mbqm4(vmulq_s32(xa, xb), c.mo, c.sho), c.zo), c.qmin, c.qmax);
@@ -180,7 +190,8 @@ void qbinary_8x__neon(const QBinaryArgs& p, size_t n, const void* a, size_t as, 
   }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
-    if (fl) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
+    if (fl && !p.mul_wide) return run_strides<MulFloat>(p, c, n, a, as, b, bs, y);
+    if (fl) return run_strides<MulFloatWide>(p, c, n, a, as, b, bs, y);
     if (p.method == RequantMethod::FixedPointDouble) return run_strides<MulFixed>(p, c, n, a, as, b, bs, y);
     c.round = p.round;
     c.rso = rshift4(p.out_shift);

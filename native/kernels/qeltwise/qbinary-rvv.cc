@@ -65,6 +65,16 @@ struct MulFloat {
   }
 };
 
+// Products beyond int32 (16-bit inputs): exact in double (widening conversions and multiply), one
+// rounding to float under frm = RNE (see qbinary-avx2.cc).
+struct MulFloatWide {
+  static vi32 apply(const QBinaryArgs& p, const FloatOut& o, vi32 xa, vi32 xb, size_t vl) {
+    const vfloat64m4_t prod = __riscv_vfmul_vv_f64m4(__riscv_vfwcvt_f_x_v_f64m4(xa, vl), __riscv_vfwcvt_f_x_v_f64m4(xb, vl), vl);
+    const vf32 f = __riscv_vfmul_vf_f32m2(__riscv_vfncvt_f_f_w_f32m2(prod, vl), p.out_scale, vl);
+    return finishn(f, isnann(f, vl), o, vl);
+  }
+};
+
 struct MulFixed {
   static vi32 apply(const QBinaryArgs& p, const FloatOut&, vi32 xa, vi32 xb, size_t vl) {
     const vi32 acc = __riscv_vmul_vv_i32m2(xa, xb, vl);
@@ -131,7 +141,8 @@ void qbinary_e32m2__rvv(const QBinaryArgs& p, size_t n, const void* a, size_t as
   }
   const bool fl = p.method == RequantMethod::FloatScale;
   if (p.op == QBinaryOp::Mul) {
-    if (fl) return run<MulFloat>(p, n, pa, as, pb, bs, py);
+    if (fl && !p.mul_wide) return run<MulFloat>(p, n, pa, as, pb, bs, py);
+    if (fl) return run<MulFloatWide>(p, n, pa, as, pb, bs, py);
     if (p.method == RequantMethod::FixedPointDouble) return run<MulFixed>(p, n, pa, as, pb, bs, py);
     if (p.round == Round::HalfUp) return run<MulMS<int(Round::HalfUp)>>(p, n, pa, as, pb, bs, py);
     return run<MulMS<-1>>(p, n, pa, as, pb, bs, py);

@@ -70,6 +70,7 @@ QBinaryArgs decode(const QBinaryParams& p) {
     a.mlas = true;
   }
   if (p.op == QBinaryOp::Mul) {
+    a.mul_wide = max_abs_offset(p.a_type, p.a_zp) * max_abs_offset(p.b_type, p.b_zp) > INT32_MAX;
     if (!fixed && r.method != RequantMethod::FloatScale) {  // requantize() reads these entries
       const bool shift_only = r.method == RequantMethod::ShiftOnly;
       if ((r.multiplier.empty() && !shift_only) || r.shift.empty()) fail("out_requant needs a multiplier and a shift");
@@ -170,8 +171,8 @@ bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
   } else if (a.method != RequantMethod::FixedPointDouble) {
     return false;
   }
-  if (a.op == QBinaryOp::Mul)  // the int32 product must not overflow
-    return max_abs_offset(a.a_type, a.a_zp) * max_abs_offset(a.b_type, a.b_zp) <= INT32_MAX;
+  // Mul FixedPointDouble needs the int32 product; FloatScale takes wider ones through double.
+  if (a.op == QBinaryOp::Mul && a.method == RequantMethod::FixedPointDouble) return !a.mul_wide;
   return true;
 }
 
