@@ -175,6 +175,16 @@ int main(int argc, char** argv) {
     cc.p.bias.assign(cc.p.M, 1000);
     cc.p.requant = per_channel_float(cc.p.M);
   }
+  {  // 16-bit activations and weights (the int16 profiles, hybrid int16 layers): int64 depthwise sums
+    ConvCase cc = convs.back();
+    cc.name = "qdwconv s16 3x3 144ch 56x56";
+    cc.p.in_type = cc.p.w_type = QType::S16;
+    cc.p.out_type = QType::S16;
+    cc.p.in_zp = 0;
+    cc.p.requant.qmin = 0;
+    cc.p.requant.qmax = 32767;
+    convs.push_back(cc);
+  }
   for (Isa isa : supported_isas()) {
     if (!tier.empty() && tier != isa_name(isa)) continue;
     bench_requant(isa, filter);
@@ -197,9 +207,9 @@ int main(int argc, char** argv) {
       for (const ConvCase& cc : convs) {
         if (!strstr(cc.name, filter)) continue;
         const QConv2dParams& p = cc.p;
-        const auto x = rand_bytes(p.N * p.C * p.H * p.W, 3, 0, 255);
-        const auto w = rand_bytes(p.M * (p.C / p.G) * p.KH * p.KW, 4, 0, 255);
-        std::vector<uint8_t> y(p.N * p.M * p.OH * p.OW);
+        const auto x = rand_bytes(p.N * p.C * p.H * p.W * qtype_size(p.in_type), 3, 0, 255);
+        const auto w = rand_bytes(p.M * (p.C / p.G) * p.KH * p.KW * qtype_size(p.w_type), 4, 0, 255);
+        std::vector<uint8_t> y(p.N * p.M * p.OH * p.OW * qtype_size(p.out_type));
         auto conv = QConv2d::create(isa, p, w.data());
         const double macs = double(p.N) * p.M * p.OH * p.OW * (p.C / p.G) * p.KH * p.KW;
         report(cc.name, isa, threads, macs, time_it([&] { conv->run(x.data(), y.data(), pool); }));

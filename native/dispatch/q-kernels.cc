@@ -27,6 +27,8 @@ QKernels scalar_kernels() {
   k.gemm_s32 = uk("qgemm_s32s32_s64_4x4__scalar", 4, 4, 1, qgemm_s32s32_s64_4x4__scalar);
   k.dwconv_name = "qdwconv_s16s16_s32__scalar";
   k.dwconv = qdwconv_s16s16_s32__scalar;
+  k.dwconv_wide_name = "qdwconv_s32s32_s64__scalar";
+  k.dwconv_wide = qdwconv_s32s32_s64__scalar;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__scalar";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__scalar;
   k.c8_planar = c8_planar_s32__scalar;
@@ -45,6 +47,8 @@ QKernels avx2_kernels() {
   k.gemm_s32 = uk("qgemm_s32s32_s64_4x8__avx2", 4, 8, 1, qgemm_s32s32_s64_4x8__avx2);
   k.dwconv_name = "qdwconv_s16s16_s32_16x__avx2";
   k.dwconv = qdwconv_s16s16_s32_16x__avx2;
+  k.dwconv_wide_name = "qdwconv_s32s32_s64_16x__avx2";
+  k.dwconv_wide = qdwconv_s32s32_s64_16x__avx2;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__avx2";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__avx2;
   k.c8_planar = c8_planar_s32__avx2;
@@ -64,6 +68,8 @@ QKernels neon_kernels() {
   k.gemm_s32 = uk("qgemm_s32s32_s64_4x8__neon", 4, 8, 1, qgemm_s32s32_s64_4x8__neon);
   k.dwconv_name = "qdwconv_s16s16_s32_8x__neon";
   k.dwconv = qdwconv_s16s16_s32_8x__neon;
+  k.dwconv_wide_name = "qdwconv_s32s32_s64_8x__neon";
+  k.dwconv_wide = qdwconv_s32s32_s64_8x__neon;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__neon";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__neon;
   k.c8_planar = c8_planar_s32__scalar;
@@ -92,6 +98,8 @@ QKernels rvv_kernels() {  // called only when the CPU has V: the NR queries read
   k.gemm_s32 = uk("qgemm_s32s32_s64_4xv__rvv", 4, qgemm_s32s32_s64_4xv_nr__rvv(), 1, qgemm_s32s32_s64_4xv__rvv);
   k.dwconv_name = "qdwconv_s16s16_s32_v__rvv";
   k.dwconv = qdwconv_s16s16_s32_v__rvv;
+  k.dwconv_wide_name = "qdwconv_s32s32_s64_v__rvv";
+  k.dwconv_wide = qdwconv_s32s32_s64_v__rvv;
   k.dwconv_c8_name = "qdwconv_c8_s16s16_s32__rvv";
   k.dwconv_c8 = qdwconv_c8_s16s16_s32__rvv;
   k.c8_planar = c8_planar_s32__scalar;

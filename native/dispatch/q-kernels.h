@@ -40,18 +40,24 @@ using QGemmS32Fn = void (*)(size_t mr, size_t nr, size_t kc, const int32_t* a, c
                             size_t ldc, bool accumulate);
 
 // ---- depthwise convolution -----------------------------------------------------------------------
-// A pre-padded, phase-split int16 input plane holding (x - zero_point), 0 in the padding (see
-// qplane.h): output (oh, ow), tap t reads xp[oh * SH * row_stride + tap_off[t] + ow]. Rows hold at least
-// 32 readable elements past the last one an output needs.
-struct QPlaneWindow {
-  const int16_t* xp = nullptr;
+// A pre-padded, phase-split input plane holding (x - zero_point), 0 in the padding (see qplane.h):
+// output (oh, ow), tap t reads xp[oh * SH * row_stride + tap_off[t] + ow]. Rows hold at least 32 readable
+// elements past the last one an output needs. int16 for 8-bit operands, int32 for 16-bit ones.
+template <class T>
+struct QPlaneWindowOf {
+  const T* xp = nullptr;
   size_t row_stride = 0;
   const size_t* tap_off = nullptr;  // taps offsets, kh-major
   size_t taps = 0;
   size_t OH = 0, OW = 0, SH = 1;
 };
+using QPlaneWindow = QPlaneWindowOf<int16_t>;
+using QPlaneWindow32 = QPlaneWindowOf<int32_t>;
 // acc[oh * OW + ow] = sum_t xp(...) * w[t], w[t] = (weight - zero point) of 8-bit weights; int32 exact.
 using QDwConvS16Fn = void (*)(const QPlaneWindow& p, const int16_t* w, int32_t* acc);
+// The same over an int32 plane with int32 weights (16-bit operands), int64 exact:
+// acc[oh * OW + ow] = sum_t int64(xp(...)) * w[t].
+using QDwConvS32Fn = void (*)(const QPlaneWindow32& p, const int32_t* w, int64_t* acc);
 
 // Depthwise convolution of 8 channels at once (small planes, where per-plane rows are too short for the
 // kernel above): an int16 buffer of pixels [rows][Wp][8] holding (x - zero_point) of 8 channels
@@ -127,6 +133,8 @@ struct QKernels {
   QUkernel<QGemmS32Fn> gemm_s32;
   const char* dwconv_name = nullptr;
   QDwConvS16Fn dwconv = nullptr;
+  const char* dwconv_wide_name = nullptr;
+  QDwConvS32Fn dwconv_wide = nullptr;
   const char* dwconv_c8_name = nullptr;
   QDwConvC8Fn dwconv_c8 = nullptr;
   QC8PlanarFn c8_planar = nullptr;
@@ -146,6 +154,7 @@ const QKernels& q_kernels(Isa isa);
 void qgemm_s16s16_s32_4x4__scalar(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x4__scalar(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32__scalar(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_s32s32_s64__scalar(const QPlaneWindow32&, const int32_t*, int64_t*);
 void qdwconv_c8_s16s16_s32__scalar(const QDwC8Window&, const int16_t*, int32_t*);
 void c8_planar_s32__scalar(const int32_t*, size_t, int32_t*);
 void qconv_direct_s16s16_s32__scalar(size_t, size_t, const QConvDirectBlock&);  // the spec; in no table
@@ -157,6 +166,7 @@ void qgemm_s16s16_s32_6x16c2_indirect__avx2(size_t, size_t, size_t, const int16_
                                             int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x8__avx2(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_16x__avx2(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_s32s32_s64_16x__avx2(const QPlaneWindow32&, const int32_t*, int64_t*);
 void qdwconv_c8_s16s16_s32__avx2(const QDwC8Window&, const int16_t*, int32_t*);
 void c8_planar_s32__avx2(const int32_t*, size_t, int32_t*);
 void qconv_direct_s16s16_s32_16x5__avx2(size_t, size_t, const QConvDirectBlock&);
@@ -167,6 +177,7 @@ void requant_s32_8x__avx2(const QRequantArgs&, const int32_t*, size_t, void*);
 void qgemm_s16s16_s32_8x8__neon(size_t, size_t, size_t, const int16_t*, const int16_t*, int32_t*, size_t, bool);
 void qgemm_s32s32_s64_4x8__neon(size_t, size_t, size_t, const int32_t*, const int32_t*, int64_t*, size_t, bool);
 void qdwconv_s16s16_s32_8x__neon(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_s32s32_s64_8x__neon(const QPlaneWindow32&, const int32_t*, int64_t*);
 void qdwconv_c8_s16s16_s32__neon(const QDwC8Window&, const int16_t*, int32_t*);
 void qconv_direct_s16s16_s32_16x5__neon(size_t, size_t, const QConvDirectBlock&);
 void requant_s32_4x__neon(const QRequantArgs&, const int32_t*, size_t, void*);
@@ -183,6 +194,7 @@ void qgemm_s32s32_s64_4xv__rvv(size_t, size_t, size_t, const int32_t*, const int
 size_t qgemm_s16s16_s32_4xv_nr__rvv();
 size_t qgemm_s32s32_s64_4xv_nr__rvv();
 void qdwconv_s16s16_s32_v__rvv(const QPlaneWindow&, const int16_t*, int32_t*);
+void qdwconv_s32s32_s64_v__rvv(const QPlaneWindow32&, const int32_t*, int64_t*);
 void qdwconv_c8_s16s16_s32__rvv(const QDwC8Window&, const int16_t*, int32_t*);
 // conv_direct by VLEN: e32m4 runs at any VLEN >= 128, e32m2 needs VLEN >= 256 (16 int32 in an m2 group).
 void qconv_direct_s16s16_s32_16x6_e32m4__rvv(size_t, size_t, const QConvDirectBlock&);

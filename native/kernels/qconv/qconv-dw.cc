@@ -1,10 +1,10 @@
 // Depthwise QConv2d (G == C, channel multiplier M/C): each input plane is padded once as (q - zp) into an
 // int16 buffer (int32 for 16-bit inputs or int64 mode), then every output channel of that plane runs the
 // tier's depthwise kernel (int32 sums) and is requantized row by row. Small planes of mode 32 with
-// multiplier 1 go 8 channels at a time (qconv-dw-c8.h). Otherwise (16-bit operands) one portable loop
-// serves all tiers: int32 sums when every sum plus its bias provably fits int32 (16-bit activations
-// with 8-bit weights: |x - zp| * sum|w - zw| is far below 2^31 for 3x3 kernels), then the tier's int32
-// requantization; int64 sums and requant_s64_run otherwise.
+// multiplier 1 go 8 channels at a time (qconv-dw-c8.h). 16-bit operands use an int32 plane: int32 sums
+// (a portable loop) when every sum plus its bias provably fits int32 (16-bit activations with 8-bit
+// weights: |x - zp| * sum|w - zw| is far below 2^31 for 3x3 kernels), then the tier's int32
+// requantization; otherwise the tier's int64 kernel (dwconv_wide) and requant_s64_run.
 #include <algorithm>
 #include <cstdlib>
 
@@ -23,19 +23,19 @@ WindowGeometry geometry_of(const QConv2dParams& p) {
   return g;
 }
 
-// Sums of type Acc (int64, or int32 where they provably fit) over an int32 plane (same layout as
-// QPlaneWindow); a portable loop for every tier.
-template <class Acc>
-void dwconv_s32(const QPlaneLayout& l, const int32_t* xp, size_t OH, size_t OW, size_t SH, const int32_t* w, Acc* acc) {
+// int32 sums over an int32 plane (same layout as QPlaneWindow32) for 16-bit operands whose sums provably
+// fit int32: a portable loop the compiler vectorizes.
+void dwconv_s32s32_s32(const QPlaneLayout& l, const int32_t* xp, size_t OH, size_t OW, size_t SH, const int32_t* w,
+                       int32_t* acc) {
   const std::vector<size_t>& off = l.tap_off();
   for (size_t oh = 0; oh < OH; ++oh) {
     const int32_t* base = xp + oh * SH * l.row_stride();
-    Acc* out = acc + oh * OW;
-    std::fill(out, out + OW, Acc(0));
+    int32_t* out = acc + oh * OW;
+    std::fill(out, out + OW, 0);
     for (size_t t = 0; t < off.size(); ++t) {
-      const Acc wt = w[t];
+      const int32_t wt = w[t];
       const int32_t* src = base + off[t];
-      for (size_t ow = 0; ow < OW; ++ow) out[ow] += Acc(src[ow]) * wt;
+      for (size_t ow = 0; ow < OW; ++ow) out[ow] += src[ow] * wt;
     }
   }
 }
@@ -109,14 +109,14 @@ class QConvDepthwise final : public QConv2d {
             s_.kernels->requant(s_.rq.args(m, 0, s_.bias32.data()), acc32.data(), OHW, static_cast<char*>(y) + o * osize);
           }
         } else if (wide32_) {
-          dwconv_s32(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc32.data());
+          dwconv_s32s32_s32(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc32.data());
           if (acc) {
             for (size_t i = 0; i < OHW; ++i) acc[o + i] = int64_t(acc32[i]) + s_.bias[m];
           } else {
             s_.kernels->requant(s_.rq.args(m, 0, bias32_.data()), acc32.data(), OHW, static_cast<char*>(y) + o * osize);
           }
         } else {
-          dwconv_s32(layout_, buf32.data(), p.OH, p.OW, p.SH, w_.data() + m * KK, acc64.data());
+          s_.kernels->dwconv_wide(layout_.window32(buf32.data()), w_.data() + m * KK, acc64.data());
           if (acc) {
             for (size_t i = 0; i < OHW; ++i) acc[o + i] = acc64[i] + s_.bias[m];
           } else {

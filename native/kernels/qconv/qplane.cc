@@ -66,16 +66,25 @@ void QPlaneLayout::fill(const void* x, QType t, int32_t zp, D* buf) const {
 template void QPlaneLayout::fill<int16_t>(const void*, QType, int32_t, int16_t*) const;
 template void QPlaneLayout::fill<int32_t>(const void*, QType, int32_t, int32_t*) const;
 
-QPlaneWindow QPlaneLayout::window(const int16_t* buf) const {
-  QPlaneWindow p;
+template <class D>
+QPlaneWindowOf<D> window_of(const D* buf, size_t row_stride, const std::vector<size_t>& tap_off, const WindowGeometry& g) {
+  QPlaneWindowOf<D> p;
   p.xp = buf;
-  p.row_stride = row_stride_;
-  p.tap_off = tap_off_.data();
-  p.taps = tap_off_.size();
-  p.OH = g_.OH;
-  p.OW = g_.OW;
-  p.SH = g_.SH;
+  p.row_stride = row_stride;
+  p.tap_off = tap_off.data();
+  p.taps = tap_off.size();
+  p.OH = g.OH;
+  p.OW = g.OW;
+  p.SH = g.SH;
   return p;
+}
+
+QPlaneWindow QPlaneLayout::window(const int16_t* buf) const {
+  return window_of(buf, row_stride_, tap_off_, g_);
+}
+
+QPlaneWindow32 QPlaneLayout::window32(const int32_t* buf) const {
+  return window_of(buf, row_stride_, tap_off_, g_);
 }
 
 }  // namespace npuq

@@ -23,6 +23,7 @@ class QPlaneLayout {
   template <class D>
   void fill(const void* x, QType t, int32_t zp, D* buf) const;
   QPlaneWindow window(const int16_t* buf) const;
+  QPlaneWindow32 window32(const int32_t* buf) const;
 
  private:
   WindowGeometry g_;
