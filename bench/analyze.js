@@ -18,17 +18,11 @@
  */
 const fs = require('fs');
 const path = require('path');
-const root = path.join(__dirname, '..');
-let lib;
-try {
-  lib = require(path.join(root, 'dist/index.js'));
-} catch (e) {
-  console.error(`npuquant is not built (${e.message}); run npm run build first`);
-  process.exit(1);
-}
-const { quantize, analyze, Session } = lib;
-const { openFeeds } = require(path.join(root, 'dist/data/feeds.js'));
-const { batchLanes, runInLanes } = require(path.join(root, 'dist/runtime/lanes.js'));
+const { root, built } = require('./built');
+
+const { quantize, analyze, Session } = built('index.js');
+const { openFeeds } = built('data/feeds.js');
+const { batchLanes, runInLanes } = built('runtime/lanes.js');
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
