@@ -206,19 +206,48 @@ std::vector<uint8_t> run_bytes(Isa isa, const QBinaryParams& p, const std::vecto
   return y;
 }
 
-// QBinaryArgs as qbinary_run decodes MultiplierShift(Float) Add/Sub parameters.
+// QBinaryArgs as qbinary_run decodes MultiplierShift(Float) Add/Sub and MultiplierShift(Float) /
+// ShiftOnly Mul parameters.
 QBinaryArgs ms_args(const QBinaryParams& p) {
+  const Requant& r = p.out_requant;
   QBinaryArgs a;
   a.op = p.op;
-  a.method = p.out_requant.method;
-  a.round = p.out_requant.round;
+  a.method = r.method;
+  a.round = r.round;
   a.a_type = p.a_type, a.b_type = p.b_type, a.out_type = p.out_type;
   a.a_zp = p.a_zp, a.b_zp = p.b_zp;
-  a.a_mult = p.a_requant.multiplier[0], a.a_shift = p.a_requant.shift[0];
-  a.b_mult = p.b_requant.multiplier[0], a.b_shift = p.b_requant.shift[0];
-  a.out_mult = p.out_requant.multiplier[0], a.out_shift = p.out_requant.shift[0];
-  a.out_zp = p.out_requant.zero_point, a.qmin = p.out_requant.qmin, a.qmax = p.out_requant.qmax;
+  if (p.op != QBinaryOp::Mul) {
+    a.a_mult = p.a_requant.multiplier[0], a.a_shift = p.a_requant.shift[0];
+    a.b_mult = p.b_requant.multiplier[0], a.b_shift = p.b_requant.shift[0];
+  }
+  a.out_mult = r.method == RequantMethod::ShiftOnly ? 1 : r.multiplier[0], a.out_shift = r.shift[0];
+  a.out_zp = r.zero_point, a.qmin = r.qmin, a.qmax = r.qmax;
+  a.requant = &r;  // the scalar Mul requantizes through it
   return a;
+}
+
+// A multiply-shift case on every tier for the four stride pairs: qbinary_run against the scalar tier
+// (which must not write past n), and, when the parameters are within the SIMD bounds, each tier's
+// kernel and qbinary__scalar called directly with the decoded arguments. `what` names the case.
+void check_ms_case(const QBinaryParams& p, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, size_t n,
+                   bool covered, const std::string& what) {
+  for (size_t as : {0, 1})
+    for (size_t bs : {0, 1}) {
+      const auto ref = run_bytes(Isa::Scalar, p, a, as, b, bs, n);
+      for (size_t i = n * qtype_size(p.out_type); i < ref.size(); ++i) CHECK(ref[i] == 0xCD, "scalar wrote past n");
+      for (Isa isa : tu::simd_tiers()) {
+        CHECK(run_bytes(isa, p, a, as, b, bs, n) == ref, "%s strides %zu,%zu: tier %s differs", what.c_str(), as, bs,
+              isa_name(isa));
+        if (!covered) continue;
+        const QBinaryArgs args = ms_args(p);
+        std::vector<uint8_t> ys(ref.size(), 0xCD), yk(ref.size(), 0xCD);
+        qbinary__scalar(args, n, a.data(), as, b.data(), bs, ys.data());
+        q_eltwise_kernels(isa).qbinary(args, n, a.data(), as, b.data(), bs, yk.data());
+        CHECK(ys == ref && yk == ref, "%s strides %zu,%zu: kernel %s differs from qbinary__scalar", what.c_str(), as,
+              bs, q_eltwise_kernels(isa).qbinary_name);
+      }
+      ++g_cases;
+    }
 }
 
 const QType kTypes[4] = {QType::U8, QType::S8, QType::U16, QType::S16};
@@ -313,24 +342,10 @@ void ms_random_cases(std::mt19937& rng) {
     const bool cov = ms_covered(p);
     covered += cov;
     ++total;
-    for (size_t as : {0, 1})
-      for (size_t bs : {0, 1}) {
-        const auto ref = run_bytes(Isa::Scalar, p, a, as, b, bs, n);
-        for (size_t i = n * qtype_size(p.out_type); i < ref.size(); ++i) CHECK(ref[i] == 0xCD, "scalar wrote past n");
-        for (Isa isa : tu::simd_tiers()) {
-          CHECK(run_bytes(isa, p, a, as, b, bs, n) == ref, "ms case %d (method %d round %d M %d,%d,%d sh %d,%d,%d zo %d) "
-                "strides %zu,%zu: tier %s differs", it, int(r.method), int(r.round), p.a_requant.multiplier[0],
-                p.b_requant.multiplier[0], r.multiplier[0], sa, sb, so, r.zero_point, as, bs, isa_name(isa));
-          if (!cov) continue;
-          const QBinaryArgs args = ms_args(p);
-          std::vector<uint8_t> ys(ref.size(), 0xCD), yk(ref.size(), 0xCD);
-          qbinary__scalar(args, n, a.data(), as, b.data(), bs, ys.data());
-          q_eltwise_kernels(isa).qbinary(args, n, a.data(), as, b.data(), bs, yk.data());
-          CHECK(ys == ref && yk == ref, "ms case %d strides %zu,%zu: kernel %s differs from qbinary__scalar", it, as,
-                bs, q_eltwise_kernels(isa).qbinary_name);
-        }
-        ++g_cases;
-      }
+    check_ms_case(p, a, b, n, cov,
+                  check::format("ms case %d (method %d round %d M %d,%d,%d sh %d,%d,%d zo %d)", it, int(r.method),
+                                int(r.round), p.a_requant.multiplier[0], p.b_requant.multiplier[0], r.multiplier[0], sa,
+                                sb, so, r.zero_point));
     // Exact halves reached before the output stage (informative: the tie makers above aim at them).
     if (cov && sa > 0 && sa < 32 && (p.a_requant.multiplier[0] & ((int64_t(1) << sa) - 1)) == (int64_t(1) << (sa - 1)))
       ++ties;
@@ -390,30 +405,9 @@ void ms_mul_random_cases(std::mt19937& rng) {
     const bool cov = ms_mul_covered(p);
     covered += cov;
     ++total;
-    for (size_t as : {0, 1})
-      for (size_t bs : {0, 1}) {
-        const auto ref = run_bytes(Isa::Scalar, p, a, as, b, bs, n);
-        for (Isa isa : tu::simd_tiers()) {
-          CHECK(run_bytes(isa, p, a, as, b, bs, n) == ref, "ms mul case %d (method %d round %d Mo %d sh %d zo %d) "
-                "strides %zu,%zu: tier %s differs", it, int(r.method), int(r.round),
-                r.multiplier.empty() ? 1 : r.multiplier[0], so, r.zero_point, as, bs, isa_name(isa));
-          if (!cov) continue;
-          QBinaryArgs args;  // as qbinary_run decodes a MultiplierShift(Float) / ShiftOnly Mul
-          args.op = QBinaryOp::Mul;
-          args.method = r.method;
-          args.round = r.round;
-          args.a_type = p.a_type, args.b_type = p.b_type, args.out_type = p.out_type;
-          args.a_zp = p.a_zp, args.b_zp = p.b_zp;
-          args.out_mult = r.method == RequantMethod::ShiftOnly ? 1 : r.multiplier[0], args.out_shift = so;
-          args.out_zp = r.zero_point, args.qmin = r.qmin, args.qmax = r.qmax;
-          args.requant = &r;
-          std::vector<uint8_t> yk(ref.size(), 0xCD);
-          q_eltwise_kernels(isa).qbinary(args, n, a.data(), as, b.data(), bs, yk.data());
-          CHECK(yk == ref, "ms mul case %d strides %zu,%zu: kernel %s differs from the scalar", it, as, bs,
-                q_eltwise_kernels(isa).qbinary_name);
-        }
-        ++g_cases;
-      }
+    check_ms_case(p, a, b, n, cov,
+                  check::format("ms mul case %d (method %d round %d Mo %d sh %d zo %d)", it, int(r.method), int(r.round),
+                                r.multiplier.empty() ? 1 : r.multiplier[0], so, r.zero_point));
   }
   std::printf("multiplier-shift Mul: %d of %d random parameter sets within the SIMD bounds\n", covered, total);
   CHECK(covered > total / 3 && covered < total, "multiplier-shift Mul: %d of %d covered; both sides of the bound need cases",

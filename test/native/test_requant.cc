@@ -1,6 +1,7 @@
 // Requantization: every tier's kernel against requantize_one (the specification) for every method, rounding
 // mode, output type, channel stride and tail length; requantize_run against requantize(); the exact
 // multiply-shift helpers against 128-bit arithmetic; argument validation.
+#include <algorithm>
 #include <stdexcept>
 
 #include "../../native/dispatch/q-kernels.h"
@@ -56,6 +57,7 @@ void check_kernel(Isa isa, const QKernels& k, std::mt19937& rng, RequantMethod m
   a.shift = r.shift.empty() ? nullptr : r.shift.data();
   a.bias = with_bias ? bias.data() : nullptr;
   a.stride = stride;
+  a.right_shifts = std::all_of(r.shift.begin(), r.shift.end(), [](int32_t v) { return v >= 0; });  // as the table sets it
   std::vector<uint8_t> y(n * 4 + 8, 0xA5);
   k.requant(a, acc.data(), n, y.data());
   int bad = 0;
@@ -202,6 +204,7 @@ void check_multiplier_shift_edges(std::mt19937& rng) {
                 a.multiplier = m == RequantMethod::ShiftOnly ? nullptr : ms.data();
                 a.shift = ss.data();
                 a.stride = stride;
+                a.right_shifts = std::all_of(ss.begin(), ss.end(), [](int32_t v) { return v >= 0; });
                 std::vector<uint8_t> y(na * 4 + 8, 0xA5);
                 k.requant(a, accs, na, y.data());
                 for (size_t i = 0; i < na; ++i) {

@@ -239,14 +239,6 @@ void run_kind(const Ctx& c, const QRequantArgs& a, const int32_t* acc, size_t n,
   run_type<K, false>(c, a, acc, n, out);
 }
 
-// MultiplierShift / ShiftOnly: whether every shift of the run is a right shift (or 0).
-bool right_shifts(const QRequantArgs& a, size_t n) {
-  const size_t m = a.stride ? n : 1;
-  for (size_t i = 0; i < m; ++i)
-    if (a.shift[i] < 0) return false;
-  return true;
-}
-
 }  // namespace
 
 void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, void* out) {
@@ -255,7 +247,7 @@ void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, v
   const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 24) && hi64 <= (int64_t(1) << 24)) ||
                    a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
-                   (ms && right_shifts(a, n));
+                   (ms && (a.stride ? a.right_shifts : a.shift[0] >= 0));
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   Ctx c;
   c.lo = _mm256_set1_epi32(clamp32(lo64));

@@ -17,6 +17,7 @@ struct QRequantTable {
   std::vector<float> scale;          // channels entries (FloatScale), else empty
   std::vector<int32_t> multiplier;   // channels entries (methods with a multiplier), else empty
   std::vector<int32_t> shift;        // channels entries (all but FloatScale), else empty
+  bool right_shifts = false;         // every entry of shift >= 0 (QRequantArgs::right_shifts)
 
   // Arguments for a run starting at channel c0: stride 0 = the whole run is channel c0, 1 = one channel
   // per element. bias32: the full per-channel int32 bias array, or null.

@@ -76,6 +76,7 @@ QRequantTable make_requant_table(const char* what, const Requant& r, size_t chan
     if (t.shift[c] < lo || t.shift[c] > hi)
       fail(what, "requant.shift[" + std::to_string(c) + "]=" + std::to_string(t.shift[c]) + " is out of [" +
                      std::to_string(lo) + ", " + std::to_string(hi) + "] for " + method_name(r.method));
+  t.right_shifts = std::all_of(t.shift.begin(), t.shift.end(), [](int32_t s) { return s >= 0; });
   return t;
 }
 
@@ -92,6 +93,7 @@ QRequantArgs QRequantTable::args(size_t c0, size_t stride, const int32_t* bias32
   a.shift = shift.empty() ? nullptr : shift.data() + c0;
   a.bias = bias32 ? bias32 + c0 : nullptr;
   a.stride = stride;
+  a.right_shifts = right_shifts;
   return a;
 }
 
@@ -162,6 +164,7 @@ void requantize_run(Isa isa, const int32_t* acc, size_t n, const Requant& r, siz
   a.multiplier = mul ? &r.multiplier[i] : nullptr;
   a.shift = fs ? nullptr : &r.shift[i];
   a.stride = 0;
+  a.right_shifts = !fs && r.shift[i] >= 0;
   q_kernels(isa).requant(a, acc, n, out);
 }
 
