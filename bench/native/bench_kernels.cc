@@ -131,6 +131,10 @@ int main(int argc, char** argv) {
                         std::to_string(d[2]) + "x" + std::to_string(d[2]) + " n64");
         convs.push_back({names.back().c_str(), s});
       }
+      {  // digits_shufflenet's stem at batch 64 (conv_rows: rows of 32)
+        Conv2dShape s; s.N = 64; s.C = 1; s.M = 16; s.H = s.W = s.OH = s.OW = 32; s.KH = s.KW = 3; s.PT = s.PL = 1;
+        convs.push_back({"conv 3x3 1->16 32x32 n64", s});
+      }
       // digits_mobilenetv2's depthwise convolutions at batch 64: small maps, 8 channels per vector.
       for (const auto& d : {std::array<size_t, 3>{48, 16, 1}, std::array<size_t, 3>{96, 8, 2},
                             std::array<size_t, 3>{160, 4, 1}}) {

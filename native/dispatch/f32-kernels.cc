@@ -1,8 +1,9 @@
 // The one table naming every float32 kernel per tier. Filled once; a tier with no kernels of its own
-// keeps the scalar entries (NEON has its own GEMM, conv_direct, MaxPool 2x2 and dwconv_c8 kernels so
-// far; RVV its own GEMM and conv_direct, chosen by VLEN, MaxPool 2x2 and dwconv_c8).
-// conv_direct is optional: the scalar tier leaves it empty (conv_direct_f32__scalar is the specification
-// the tests hold the vector kernels to) and its convolutions run im2col + gemm, with the same sums.
+// keeps the scalar entries (NEON has its own GEMM, conv_direct, conv_rows, MaxPool 2x2 and dwconv_c8
+// kernels so far; RVV its own GEMM and conv_direct, chosen by VLEN, MaxPool 2x2 and dwconv_c8).
+// conv_direct and conv_rows are optional: the scalar tier leaves them empty (conv_direct_f32__scalar and
+// conv_rows_f32__scalar are the specifications the tests hold the vector kernels to) and its
+// convolutions run im2col + gemm, with the same sums.
 #include "dispatch/f32-kernels.h"
 
 
@@ -47,6 +48,8 @@ F32Kernels avx2_kernels() {
   k.gemm = sgemm_ukernel_6x16__avx2;
   k.conv_direct_name = "conv_direct_f32_16x6__avx2";
   k.conv_direct = conv_direct_f32_16x6__avx2;
+  k.conv_rows_name = "conv_rows_f32_4x24__avx2";
+  k.conv_rows = conv_rows_f32_4x24__avx2;
   k.dwconv_name = "dwconv_f32_8x__avx2";
   k.dwconv = dwconv_f32_8x__avx2;
   k.dwconv_direct_name = "dwconv_direct_f32_8x__avx2";
@@ -77,6 +80,8 @@ F32Kernels neon_kernels(Isa isa) {
   k.gemm = sgemm_ukernel_8x8__neon;
   k.conv_direct_name = "conv_direct_f32_16x6__neon";
   k.conv_direct = conv_direct_f32_16x6__neon;
+  k.conv_rows_name = "conv_rows_f32_4x16__neon";
+  k.conv_rows = conv_rows_f32_4x16__neon;
   k.maxpool2x2_name = "maxpool2x2_f32_8x__neon";
   k.maxpool2x2 = maxpool2x2_f32_8x__neon;
   k.dwconv_c8_name = "dwconv_c8_f32__neon";

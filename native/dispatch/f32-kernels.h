@@ -43,6 +43,27 @@ struct ConvDirectBlock {
 };
 using ConvDirectFn = void (*)(size_t mr, size_t n, const ConvDirectBlock& b, const Activation& act);
 
+// Convolution rows at column stride 1 with output pixels in vector lanes (convolutions with few taps per
+// output, such as one- to three-channel stems, where channels in lanes would spend more on the transposed
+// store than on K = 9 or 27 taps). For output channels i < M and rows oy0 <= oy < oy1, every ox < OW:
+// y[i * ldy + oy * OW + ox] = act(fma chain over k = 0..K-1 from +0 of w[(i / 4) * 4K + 4k + i % 4] *
+// x[oy * ldx + ox + row_off[k]], then + bias[i]): the sums of the GEMM path over the im2col matrix (column (oy, ox) of a
+// stride-1 convolution starts at oy * Wp + ox of the padded planes). OW >= kConvRowsMinWidth: a row's
+// last vector may overlap the one before it and store the same values again, so y must not overlap x.
+constexpr size_t kConvRowsMinWidth = 8;
+constexpr size_t kConvRowsMr = 4;  // channels per weight panel
+struct ConvRowsBlock {
+  size_t M = 0, K = 0;
+  const float* w = nullptr;           // ceil(M/4) panels of K x 4, k-major; 0 past M
+  const uint32_t* row_off = nullptr;  // K tap offsets
+  const float* x = nullptr;
+  size_t ldx = 0;                     // x distance between output rows (the padded row width)
+  float* y = nullptr;
+  size_t OW = 0, ldy = 0;             // output row width; y distance between channels
+  const float* bias = nullptr;        // M floats, or nullptr
+};
+using ConvRowsFn = void (*)(size_t oy0, size_t oy1, const ConvRowsBlock& b, const Activation& act);
+
 // A sliding window over one pre-padded input plane, split into SW column phases so every tap reads
 // contiguous memory: output (oh, ow), tap t reads base[tap_off[t] + ow] with base = xp + oh*SH*row_stride.
 // Rows hold at least OW + max column offset floats; vector loads may read past a row's end (into the
@@ -122,6 +143,8 @@ struct F32Kernels {
   // Optional (nullptr: convolutions go through im2col + gemm, with the same sums).
   const char* conv_direct_name = nullptr;
   ConvDirectFn conv_direct = nullptr;
+  const char* conv_rows_name = nullptr;
+  ConvRowsFn conv_rows = nullptr;
   const char* dwconv_name = nullptr;
   DwConvFn dwconv = nullptr;
   const char* dwconv_direct_name = nullptr;
@@ -148,6 +171,7 @@ const F32Kernels& f32_kernels(Isa isa);
 void sgemm_ukernel_4x8__scalar(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                                const SgemmTile&);
 void conv_direct_f32__scalar(size_t, size_t, const ConvDirectBlock&, const Activation&);
+void conv_rows_f32__scalar(size_t, size_t, const ConvRowsBlock&, const Activation&);
 void dwconv_f32__scalar(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32__scalar(const DwDirectPlane&, const float*, const float*, const Activation&);
 void dwconv_c8_f32__scalar(const DwC8Block&, const Activation&);
@@ -164,6 +188,7 @@ void affine_f32__scalar(size_t, const float*, float, float, float*);
 void sgemm_ukernel_6x16__avx2(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                               const SgemmTile&);
 void conv_direct_f32_16x6__avx2(size_t, size_t, const ConvDirectBlock&, const Activation&);
+void conv_rows_f32_4x24__avx2(size_t, size_t, const ConvRowsBlock&, const Activation&);
 void dwconv_f32_8x__avx2(const PlaneWindow&, const float*, const float*, const Activation&);
 void dwconv_direct_f32_8x__avx2(const DwDirectPlane&, const float*, const float*, const Activation&);
 void dwconv_c8_f32__avx2(const DwC8Block&, const Activation&);
@@ -181,6 +206,7 @@ void affine_f32__avx2(size_t, const float*, float, float, float*);
 void sgemm_ukernel_8x8__neon(size_t, size_t, size_t, const float*, const float*, float*, size_t,
                              const SgemmTile&);
 void conv_direct_f32_16x6__neon(size_t, size_t, const ConvDirectBlock&, const Activation&);
+void conv_rows_f32_4x16__neon(size_t, size_t, const ConvRowsBlock&, const Activation&);
 void maxpool2x2_f32_8x__neon(size_t, size_t, size_t, const float*, float*);
 void dwconv_c8_f32__neon(const DwC8Block&, const Activation&);
 #endif

@@ -161,11 +161,22 @@ int main() {
     Conv2dShape s; s.N = 64; s.C = 32; s.M = 64; s.H = s.W = s.OH = s.OW = 5; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, true, rng, &pool);
   }
-  {  // one-channel stems with many outputs run as a GEMM (K = 9), rows of 20 and of 6
+  {  // one-channel stems with many outputs (K = 9): conv_rows at stride 1 (rows of 20), the GEMM for rows of 6
     Conv2dShape s; s.N = 5; s.C = s.G = 1; s.M = 16; s.H = s.W = s.OH = s.OW = 20; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, true, rng, &pool);
     s.N = 2; s.H = s.W = 12; s.OH = s.OW = 6; s.SH = s.SW = 2;
     run_case<Conv2dF32>(s, false, true, false, rng, nullptr);
+  }
+  {  // conv_rows: three-channel stems (K = 27), channel counts off the 4-channel panels, wide rows, one
+     // large image cut into row blocks over the threads, row stride 2, groups, no padding
+    Conv2dShape s; s.N = 1; s.C = 3; s.M = 16; s.H = 61; s.W = 77; s.OH = 61; s.OW = 77; s.KH = s.KW = 3; s.PT = s.PL = 1;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+    s.N = 3; s.M = 7; s.H = 9; s.W = 30; s.OH = 9; s.OW = 30;
+    run_case<Conv2dF32>(s, false, true, false, rng, &pool);
+    s.N = 2; s.C = 2; s.M = 6; s.H = 20; s.W = 17; s.SH = 2; s.OH = 10; s.OW = 17;
+    run_case<Conv2dF32>(s, false, false, true, rng, nullptr);
+    Conv2dShape g; g.N = 2; g.C = 4; g.G = 2; g.M = 10; g.H = g.W = 12; g.KH = g.KW = 3; g.OH = g.OW = 10;
+    run_case<Conv2dF32>(g, false, true, true, rng, &pool);
   }
   {  // depthwise 3x3 stride 1 on a 56x56 plane (interior tiles)
     Conv2dShape s; s.C = s.G = s.M = 16; s.H = s.W = s.OH = s.OW = 56; s.KH = s.KW = 3; s.PT = s.PL = 1;

@@ -31,6 +31,15 @@ constexpr size_t kConvDirectMax1x1Map = 256;  // plain 1x1 convs on larger maps 
 std::unique_ptr<Conv2dF32> try_make_conv2d_direct(Isa isa, const Conv2dShape& s, const float* weight,
                                                   const float* bias, const Activation& act);
 
+// Convolutions with few taps per output (depth per group up to kConvRowsMaxK: one- to three-channel
+// stems) at column stride 1, output rows of at least kConvRowsMinWidth and at least kConvRowsMinChannels
+// output channels per group run through the tier's conv_rows kernel when it has one (conv2d-rows.cc):
+// output pixels in lanes, no im2col and no transposed store. Same sums as the GEMM path.
+constexpr size_t kConvRowsMaxK = 27;
+constexpr size_t kConvRowsMinChannels = 4;
+std::unique_ptr<Conv2dF32> try_make_conv2d_rows(Isa isa, const Conv2dShape& s, const float* weight,
+                                                const float* bias, const Activation& act);
+
 // Gather tables for im2col over a padded image: element (k, j) of op(B) is
 // xp[row_off[k] + col_off[j]], where xp is one group's channels, each plane padded to Hp x Wp (pads
 // hold 0). Computed once per conv shape at create().
@@ -45,6 +54,9 @@ struct Im2colTables {
   static Im2colTables make(const Conv2dShape& s);
   // Writes the padded copy of `channels` planes of x into xp (Hp * Wp floats each).
   void pad(const Conv2dShape& s, const float* x, size_t channels, float* xp) const;
+  // The padded copy of the whole batch (s.N images of s.C planes) in the calling thread's scratch,
+  // images split over the pool; valid until that thread's next call.
+  const float* pad_batch(const Conv2dShape& s, const float* x, ThreadPool* pool) const;
 };
 
 // op(B) = im2col of one image and one group, packed block by block into NR panels.

@@ -46,15 +46,7 @@ class Conv2dDirect final : public Conv2dF32 {
   void run(const float* x, float* y, ThreadPool* pool) const override {
     const size_t threads = pool ? pool->threads() : 1, OHW = s_.OH * s_.OW;
     const float* xp = x;
-    if (t_.needs_padding) {
-      static thread_local std::vector<float> padded;  // the calling thread's; filled by the pool
-      padded.resize(s_.N * s_.C * plane_);
-      float* dst = padded.data();
-      parallel_ranges(threads > 1 && s_.N > 1 ? pool : nullptr, s_.N, threads, [&](size_t b, size_t e) {
-        for (size_t n = b; n < e; ++n) t_.pad(s_, x + n * s_.C * s_.H * s_.W, s_.C, dst + n * s_.C * plane_);
-      });
-      xp = padded.data();
-    }
+    if (t_.needs_padding) xp = t_.pad_batch(s_, x, pool);
     const size_t cols = s_.N * OHW, blocks = (cols + kColsPerBlock - 1) / kColsPerBlock;
     const double macs = static_cast<double>(cols) * s_.M * Kg_;
     const size_t chunks = threads > 1 && macs >= kParallelMinMacs ? threads * 4 : 1;

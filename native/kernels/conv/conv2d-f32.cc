@@ -4,6 +4,9 @@
 //  * other depthwise (G == C, any channel multiplier M/C): column stride 1 or 2 with a multiplier below
 //    4 reads the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the
 //    tier's dwconv kernel;
+//  * when the tier has a conv_rows kernel and try_make_conv2d_rows takes the shape (at most 27 taps per
+//    output, column stride 1, rows of 8 or more): output pixels in lanes, one output row at a time
+//    (conv2d-rows.cc), for one- to three-channel stems;
 //  * when the tier has a conv_direct kernel and try_make_conv2d_direct takes the shape (depth per
 //    group >= 32 or tiny maps, not plain 1x1 on large maps): output channels in lanes, taps broadcast
 //    from the input in place (conv2d-direct.cc), no im2col;
@@ -229,6 +232,7 @@ std::unique_ptr<Conv2dF32> Conv2dF32::create(Isa isa, const Conv2dShape& s, cons
     if (conv2d_depthwise_c8_fits(s)) return make_conv2d_depthwise_c8(isa, s, weight, bias, act);
     return std::make_unique<Conv2dDepthwise>(isa, s, weight, bias, act);
   }
+  if (auto rows = try_make_conv2d_rows(isa, s, weight, bias, act)) return rows;
   if (auto direct = try_make_conv2d_direct(isa, s, weight, bias, act)) return direct;
   return std::make_unique<Conv2dGemm>(isa, s, weight, bias, act);
 }

@@ -3,6 +3,7 @@
 // matters for the small feature maps of edge CNNs where rows are only 5-20 values long.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/conv/conv-internal.h"
 
@@ -148,6 +149,17 @@ void Im2colBPacker::pack_runs(size_t k0, size_t kc, size_t n0, size_t nc, size_t
     if (w < nr)
       for (size_t kk = 0; kk < kc; ++kk) std::fill(d + kk * nr + w, d + (kk + 1) * nr, 0.0f);
   }
+}
+
+const float* Im2colTables::pad_batch(const Conv2dShape& s, const float* x, ThreadPool* pool) const {
+  static thread_local std::vector<float> padded;  // the calling thread's; filled by the pool
+  const size_t threads = pool ? pool->threads() : 1, plane = Hp * Wp;
+  padded.resize(s.N * s.C * plane);
+  float* dst = padded.data();
+  parallel_ranges(threads > 1 && s.N > 1 ? pool : nullptr, s.N, threads, [&](size_t b, size_t e) {
+    for (size_t n = b; n < e; ++n) pad(s, x + n * s.C * s.H * s.W, s.C, dst + n * s.C * plane);
+  });
+  return dst;
 }
 
 }  // namespace npuq
