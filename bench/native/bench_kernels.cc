@@ -131,9 +131,15 @@ int main(int argc, char** argv) {
                         std::to_string(d[2]) + "x" + std::to_string(d[2]) + " n64");
         convs.push_back({names.back().c_str(), s});
       }
-      {  // digits_shufflenet's stem at batch 64 (conv_rows: rows of 32)
+      {  // digits_shufflenet's and digits_mobilenetv2's stems at batch 64 (conv_rows: rows of 32 and 16)
         Conv2dShape s; s.N = 64; s.C = 1; s.M = 16; s.H = s.W = s.OH = s.OW = 32; s.KH = s.KW = 3; s.PT = s.PL = 1;
         convs.push_back({"conv 3x3 1->16 32x32 n64", s});
+        s.SH = s.SW = 2; s.OH = s.OW = 16;
+        convs.push_back({"conv 3x3 s2 1->16 32x32 n64", s});
+      }
+      {  // the largest depth conv_rows takes: 3 channels x 3x3 = 27 taps, stride 1
+        Conv2dShape s; s.C = 3; s.M = 16; s.H = s.W = s.OH = s.OW = 160; s.KH = s.KW = 3; s.PT = s.PL = 1;
+        convs.push_back({"conv 3x3 3->16 160x160", s});
       }
       // digits_mobilenetv2's depthwise convolutions at batch 64: small maps, 8 channels per vector.
       for (const auto& d : {std::array<size_t, 3>{48, 16, 1}, std::array<size_t, 3>{96, 8, 2},

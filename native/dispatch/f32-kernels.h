@@ -43,21 +43,24 @@ struct ConvDirectBlock {
 };
 using ConvDirectFn = void (*)(size_t mr, size_t n, const ConvDirectBlock& b, const Activation& act);
 
-// Convolution rows at column stride 1 with output pixels in vector lanes (convolutions with few taps per
-// output, such as one- to three-channel stems, where channels in lanes would spend more on the transposed
-// store than on K = 9 or 27 taps). For output channels i < M and rows oy0 <= oy < oy1, every ox < OW:
-// y[i * ldy + oy * OW + ox] = act(fma chain over k = 0..K-1 from +0 of w[(i / 4) * 4K + 4k + i % 4] *
-// x[oy * ldx + ox + row_off[k]], then + bias[i]): the sums of the GEMM path over the im2col matrix (column (oy, ox) of a
-// stride-1 convolution starts at oy * Wp + ox of the padded planes). OW >= kConvRowsMinWidth: a row's
-// last vector may overlap the one before it and store the same values again, so y must not overlap x.
+// Convolution rows at column stride 1 or 2 with output pixels in vector lanes (convolutions with few
+// taps per output, such as one- to three-channel stems, where channels in lanes would spend more on the
+// transposed store than on K = 9 or 27 taps). For output channels i < M and rows oy0 <= oy < oy1, every
+// ox < OW: y[i * ldy + oy * OW + ox] = act(fma chain over k = 0..K-1 from +0 of w[(i / 4) * 4K + 4k + i % 4]
+// * x[oy * ldx + ox * sx + row_off[k]], then + bias[i]): the sums of the GEMM path over the im2col matrix
+// (column (oy, ox) starts at oy * SH * Wp + ox * SW of the padded planes). OW >= kConvRowsMinWidth: a
+// row's last vector may overlap the one before it and store the same values again, so y must not
+// overlap x. With sx = 2 a kernel may read up to 8 floats past the last tap of a row (kConvRowsSlack).
 constexpr size_t kConvRowsMinWidth = 8;
-constexpr size_t kConvRowsMr = 4;  // channels per weight panel
+constexpr size_t kConvRowsMr = 4;     // channels per weight panel
+constexpr size_t kConvRowsSlack = 8;  // readable floats after x's last tap at sx = 2
 struct ConvRowsBlock {
   size_t M = 0, K = 0;
   const float* w = nullptr;           // ceil(M/4) panels of K x 4, k-major; 0 past M
   const uint32_t* row_off = nullptr;  // K tap offsets
   const float* x = nullptr;
-  size_t ldx = 0;                     // x distance between output rows (the padded row width)
+  size_t ldx = 0;                     // x distance between output rows (SH * the padded row width)
+  size_t sx = 1;                      // x distance between output columns: 1 or 2
   float* y = nullptr;
   size_t OW = 0, ldy = 0;             // output row width; y distance between channels
   const float* bias = nullptr;        // M floats, or nullptr

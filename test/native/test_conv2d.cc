@@ -161,11 +161,16 @@ int main() {
     Conv2dShape s; s.N = 64; s.C = 32; s.M = 64; s.H = s.W = s.OH = s.OW = 5; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, true, rng, &pool);
   }
-  {  // one-channel stems with many outputs (K = 9): conv_rows at stride 1 (rows of 20), the GEMM for rows of 6
+  {  // one-channel stems with many outputs (K = 9): conv_rows at strides 1 and 2 (rows of 20 and 16), the
+     // GEMM for rows of 6; stride 2 without padding (2x2 taps) still reads from the padded copy
     Conv2dShape s; s.N = 5; s.C = s.G = 1; s.M = 16; s.H = s.W = s.OH = s.OW = 20; s.KH = s.KW = 3; s.PT = s.PL = 1;
     run_case<Conv2dF32>(s, false, true, true, rng, &pool);
-    s.N = 2; s.H = s.W = 12; s.OH = s.OW = 6; s.SH = s.SW = 2;
+    s.N = 4; s.H = s.W = 32; s.OH = s.OW = 16; s.SH = s.SW = 2;
+    run_case<Conv2dF32>(s, false, true, true, rng, &pool);
+    s.N = 2; s.H = s.W = 12; s.OH = s.OW = 6;
     run_case<Conv2dF32>(s, false, true, false, rng, nullptr);
+    Conv2dShape u; u.N = 3; u.C = 1; u.M = 8; u.H = 7; u.W = 21; u.KH = u.KW = 2; u.SH = u.SW = 2; u.OH = 3; u.OW = 10;
+    run_case<Conv2dF32>(u, false, true, false, rng, nullptr);
   }
   {  // conv_rows: three-channel stems (K = 27), channel counts off the 4-channel panels, wide rows, one
      // large image cut into row blocks over the threads, row stride 2, groups, no padding

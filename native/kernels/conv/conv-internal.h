@@ -32,7 +32,7 @@ std::unique_ptr<Conv2dF32> try_make_conv2d_direct(Isa isa, const Conv2dShape& s,
                                                   const float* bias, const Activation& act);
 
 // Convolutions with few taps per output (depth per group up to kConvRowsMaxK: one- to three-channel
-// stems) at column stride 1, output rows of at least kConvRowsMinWidth and at least kConvRowsMinChannels
+// stems) at column stride 1 or 2, output rows of at least kConvRowsMinWidth and at least kConvRowsMinChannels
 // output channels per group run through the tier's conv_rows kernel when it has one (conv2d-rows.cc):
 // output pixels in lanes, no im2col and no transposed store. Same sums as the GEMM path.
 constexpr size_t kConvRowsMaxK = 27;
@@ -55,7 +55,8 @@ struct Im2colTables {
   // Writes the padded copy of `channels` planes of x into xp (Hp * Wp floats each).
   void pad(const Conv2dShape& s, const float* x, size_t channels, float* xp) const;
   // The padded copy of the whole batch (s.N images of s.C planes) in the calling thread's scratch,
-  // images split over the pool; valid until that thread's next call.
+  // followed by kPadBatchSpare zeros, images split over the pool; valid until that thread's next call.
+  static constexpr size_t kPadBatchSpare = 16;
   const float* pad_batch(const Conv2dShape& s, const float* x, ThreadPool* pool) const;
 };
 

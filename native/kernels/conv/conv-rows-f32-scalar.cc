@@ -13,7 +13,7 @@ void conv_rows_f32__scalar(size_t oy0, size_t oy1, const ConvRowsBlock& b, const
     for (size_t oy = oy0; oy < oy1; ++oy) {
       float* y = b.y + i * b.ldy + oy * b.OW;
       for (size_t ox = 0; ox < b.OW; ++ox) {
-        const float* x = b.x + oy * b.ldx + ox;
+        const float* x = b.x + oy * b.ldx + ox * b.sx;
         float acc = 0.0f;
         for (size_t k = 0; k < b.K; ++k) acc = std::fma(w[k * kConvRowsMr], x[b.row_off[k]], acc);
         float v = acc;

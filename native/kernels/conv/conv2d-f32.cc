@@ -5,7 +5,7 @@
 //    4 reads the input planes in place (the tier's dwconv_direct kernel), otherwise padded planes + the
 //    tier's dwconv kernel;
 //  * when the tier has a conv_rows kernel and try_make_conv2d_rows takes the shape (at most 27 taps per
-//    output, column stride 1, rows of 8 or more): output pixels in lanes, one output row at a time
+//    output, column stride 1 or 2, rows of 8 or more): output pixels in lanes, one output row at a time
 //    (conv2d-rows.cc), for one- to three-channel stems;
 //  * when the tier has a conv_direct kernel and try_make_conv2d_direct takes the shape (depth per
 //    group >= 32 or tiny maps, not plain 1x1 on large maps): output channels in lanes, taps broadcast

@@ -1,6 +1,6 @@
 // Convolutions through the tier's conv_rows kernel: output pixels in vector lanes, one output row at a
-// time, each tap one contiguous load from the zero-padded copy of the input shared by a few output
-// channels. For stems with one to three input channels (K = 9 to 27 taps) this does without both the
+// time, each tap one vector load (column stride 1) or a load and deinterleave (stride 2) from the
+// zero-padded copy of the input, shared by four output channels. For stems with one to three input channels (K = 9 to 27 taps) this does without both the
 // im2col matrix of the GEMM path and the transposed store of conv_direct, which at so few taps cost more
 // than the multiply-adds (digits_cnn's 1->16 3x3 stem on 64 20x20 images: 0.165 ms through the GEMM,
 // 0.095 ms here, AVX2, one thread). Same sums as the GEMM path.
@@ -14,6 +14,8 @@
 namespace npuq {
 
 namespace {
+
+static_assert(Im2colTables::kPadBatchSpare >= kConvRowsSlack, "the padded copy covers a kernel's reads at stride 2");
 
 class Conv2dRows final : public Conv2dF32 {
  public:
@@ -39,7 +41,9 @@ class Conv2dRows final : public Conv2dF32 {
     const size_t threads = pool ? pool->threads() : 1, OHW = s_.OH * s_.OW;
     const float* xp = x;
     size_t plane = s_.H * s_.W, ldx = s_.SH * s_.W;
-    if (t_.needs_padding) {
+    // At column stride 2 a kernel may read a few floats past a row's last tap: always from the copy,
+    // which has spare floats after its last plane.
+    if (t_.needs_padding || s_.SW == 2) {
       xp = t_.pad_batch(s_, x, pool);
       plane = plane_;
       ldx = s_.SH * t_.Wp;
@@ -57,6 +61,7 @@ class Conv2dRows final : public Conv2dF32 {
       blk.K = Kg_;
       blk.row_off = t_.row_off.data();
       blk.ldx = ldx;
+      blk.sx = s_.SW;
       blk.OW = s_.OW;
       blk.ldy = OHW;
       for (size_t task = b; task < e; ++task) {
@@ -88,7 +93,7 @@ std::unique_ptr<Conv2dF32> try_make_conv2d_rows(Isa isa, const Conv2dShape& s, c
                                                 const float* bias, const Activation& act) {
   if (!f32_kernels(isa).conv_rows) return nullptr;
   const size_t Kg = s.C / s.G * s.KH * s.KW;
-  if (s.SW != 1 || s.OW < kConvRowsMinWidth || Kg > kConvRowsMaxK || s.M / s.G < kConvRowsMinChannels)
+  if (s.SW > 2 || s.OW < kConvRowsMinWidth || Kg > kConvRowsMaxK || s.M / s.G < kConvRowsMinChannels)
     return nullptr;
   Im2colTables t = Im2colTables::make(s);  // throws when a group's padded planes exceed 32-bit offsets
   return std::make_unique<Conv2dRows>(isa, s, std::move(t), weight, bias, act);

@@ -154,8 +154,10 @@ void Im2colBPacker::pack_runs(size_t k0, size_t kc, size_t n0, size_t nc, size_t
 const float* Im2colTables::pad_batch(const Conv2dShape& s, const float* x, ThreadPool* pool) const {
   static thread_local std::vector<float> padded;  // the calling thread's; filled by the pool
   const size_t threads = pool ? pool->threads() : 1, plane = Hp * Wp;
-  padded.resize(s.N * s.C * plane);
+  const size_t used = s.N * s.C * plane;
+  padded.resize(used + kPadBatchSpare);
   float* dst = padded.data();
+  std::fill(dst + used, dst + used + kPadBatchSpare, 0.0f);
   parallel_ranges(threads > 1 && s.N > 1 ? pool : nullptr, s.N, threads, [&](size_t b, size_t e) {
     for (size_t n = b; n < e; ++n) pad(s, x + n * s.C * s.H * s.W, s.C, dst + n * s.C * plane);
   });
