@@ -46,6 +46,7 @@ F32Kernels avx2_kernels() {
   k.gemm_mr = 6;
   k.gemm_nr = 16;
   k.gemm = sgemm_ukernel_6x16__avx2;
+  k.gemm_raw_a = true;
   k.conv_direct_name = "conv_direct_f32_16x6__avx2";
   k.conv_direct = conv_direct_f32_16x6__avx2;
   k.conv_rows_name = "conv_rows_f32_4x24__avx2";

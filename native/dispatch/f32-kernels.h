@@ -16,6 +16,9 @@ namespace npuq {
 // aligned, zero padded). Only the mr x nr valid part of C (and of bias) is read or written.
 struct SgemmTile {
   bool first = true, last = true;
+  // 0: a is a packed panel. Otherwise (tiers with gemm_raw_a only) a points at row 0 of op(A) itself,
+  // row r at a + r * lda, k contiguous: no packing; only the mr valid rows are read.
+  size_t lda = 0;
   const float* bias = nullptr;  // mr entries (per row) or nr entries (per column), or nullptr
   bool bias_per_column = true;
   bool act = false;
@@ -143,6 +146,7 @@ struct F32Kernels {
   const char* gemm_name = nullptr;
   size_t gemm_mr = 0, gemm_nr = 0;
   SgemmUkernelFn gemm = nullptr;
+  bool gemm_raw_a = false;  // the gemm kernel reads an unpacked row-major A (SgemmTile::lda)
   // Optional (nullptr: convolutions go through im2col + gemm, with the same sums).
   const char* conv_direct_name = nullptr;
   ConvDirectFn conv_direct = nullptr;

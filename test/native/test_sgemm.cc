@@ -137,6 +137,10 @@ int main() {
   run_case(Case{150, 40, 513, true, true, true, 1, false, 2}, rng, &pool);
   run_case(Case{7, 2050, 260, false, true, true, 0, true, 0}, rng, &pool);
   run_case(Case{73, 75, 1030, true, false, false, 1, true, 5}, rng, &pool);
+  // A read in place (row-major A, N <= kSgemmRawAMaxN) across K and M blocks, with row padding; and the
+  // digits_cnn classifier's shape.
+  run_case(Case{80, 45, 600, false, true, true, 2, true, 3}, rng, &pool);
+  run_case(Case{64, 64, 1600, false, true, true, 2, true, 0}, rng, &pool);
   // --- RVV tiles (6x16 at VLEN 128, 8x16 from VLEN 256): M around multiples of 6 and 8, N around 16,
   // K around the KC = 256 block (a second K block of one step continues the partial sums in C). ---
   for (size_t M : {9, 12, 15, 24})

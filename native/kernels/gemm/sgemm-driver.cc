@@ -33,8 +33,12 @@ void sgemm_run_block(const F32Kernels& kern, const SgemmProblem& p, size_t m0, s
   const size_t MR = kern.gemm_mr, NR = kern.gemm_nr, K = p.K;
   const size_t kc_max = std::min(kSgemmKC, K);
   AlignedFloats bbuf(p.b_packed ? 0 : round_up(std::min(kSgemmNC, n1 - n0), NR) * kc_max);
-  AlignedFloats abuf(p.a_packed ? 0 : round_up(std::min(kSgemmMC, m1 - m0), MR) * kc_max);
+  // A raw row-major A goes to a kernel that reads it in place when few column panels would share each
+  // packed block; otherwise A is packed block by block.
+  const bool raw_a = !p.a_packed && !p.transA && p.lda != 0 && kern.gemm_raw_a && n1 - n0 <= kSgemmRawAMaxN;
+  AlignedFloats abuf(p.a_packed || raw_a ? 0 : round_up(std::min(kSgemmMC, m1 - m0), MR) * kc_max);
   SgemmTile tile;
+  tile.lda = raw_a ? p.lda : 0;
   tile.bias_per_column = p.bias_per_column;
   tile.act = p.act.enabled;
   tile.lo = p.act.lo;
@@ -48,13 +52,15 @@ void sgemm_run_block(const F32Kernels& kern, const SgemmProblem& p, size_t m0, s
       if (!p.b_packed) p.b_packer->pack(k0, kc, nb, nc, NR, bbuf.data());
       for (size_t mb = m0; mb < m1; mb += kSgemmMC) {
         const size_t mc = std::min(kSgemmMC, m1 - mb);
-        if (!p.a_packed) sgemm_pack_a_panels(p.A, p.lda, p.transA, mb, mc, k0, kc, MR, abuf.data());
+        if (!p.a_packed && !raw_a) sgemm_pack_a_panels(p.A, p.lda, p.transA, mb, mc, k0, kc, MR, abuf.data());
         for (size_t jr = 0; jr < nc; jr += NR) {
           const size_t n = nb + jr;
           const float* bp = p.b_packed ? p.b_packed + (n / NR) * K * NR + k0 * NR : bbuf.data() + (jr / NR) * kc * NR;
           for (size_t ir = 0; ir < mc; ir += MR) {
             const size_t m = mb + ir;
-            const float* ap = p.a_packed ? p.a_packed + (m / MR) * K * MR + k0 * MR : abuf.data() + (ir / MR) * kc * MR;
+            const float* ap = p.a_packed ? p.a_packed + (m / MR) * K * MR + k0 * MR
+                              : raw_a      ? p.A + m * p.lda + k0
+                                           : abuf.data() + (ir / MR) * kc * MR;
             tile.bias = !p.bias ? nullptr : p.bias_per_column ? p.bias + n : p.bias + m;
             kern.gemm(std::min(MR, m1 - m), std::min(NR, n1 - n), kc, ap, bp, p.C + m * p.ldc + n, p.ldc, tile);
           }
