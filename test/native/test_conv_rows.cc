@@ -1,8 +1,8 @@
 // conv_rows kernels (ConvRowsBlock): every tier's equals conv_rows_f32__scalar bit for bit on arbitrary
-// tap offsets, column strides 1 and 2, channel counts around the 4-channel panels, row widths around every vector and tile width
-// (the overlapping last vector), row ranges, with and without bias and clamp, inf and NaN inputs; nothing
-// is written outside the named rows of the named channels. The convolutions built on them are held to
-// the scalar tier (im2col + GEMM) in test_conv2d.
+// tap offsets, column strides 1 and 2, channel counts around the 4-channel panels, row widths around
+// every vector and tile width (the overlapping last vector), row ranges, with and without bias and
+// clamp, inf and NaN inputs; nothing is written outside the named rows of the named channels. The
+// convolutions built on them are held to the scalar tier (im2col + GEMM) in test_conv2d.
 #include <cmath>
 #include <vector>
 
@@ -26,7 +26,8 @@ int kernel_case(size_t M, size_t OW, size_t sx, size_t K, size_t OH, size_t oy0,
   const size_t panels = (M + kConvRowsMr - 1) / kConvRowsMr;
   std::vector<float> w(panels * K * kConvRowsMr, 0.0f);
   for (size_t i = 0; i < M; ++i)
-    for (size_t k = 0; k < K; ++k) w[(i / kConvRowsMr) * K * kConvRowsMr + k * kConvRowsMr + i % kConvRowsMr] = tu::rand_vec(rng, 1)[0];
+    for (size_t k = 0; k < K; ++k)
+      w[(i / kConvRowsMr) * K * kConvRowsMr + k * kConvRowsMr + i % kConvRowsMr] = tu::rand_vec(rng, 1)[0];
   if (special) {
     x[rng() % xsize] = NAN;
     x[rng() % xsize] = INFINITY;
