@@ -115,8 +115,8 @@ struct QRequantArgs {
   const int32_t* shift = nullptr;
   const int32_t* bias = nullptr;
   size_t stride = 0;
-  bool right_shifts = false;  // every shift of the parameters is >= 0 (set once where they are validated):
-                              // MultiplierShift / ShiftOnly runs of stride 1 are vectorized only then
+  bool right_shifts = false;  // every shift the run reads is >= 0 (decided where the parameters are made,
+                              // not per call): MultiplierShift / ShiftOnly runs are vectorized only then
 };
 using QRequantFn = void (*)(const QRequantArgs& a, const int32_t* acc, size_t n, void* out);
 

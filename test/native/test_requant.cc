@@ -57,7 +57,9 @@ void check_kernel(Isa isa, const QKernels& k, std::mt19937& rng, RequantMethod m
   a.shift = r.shift.empty() ? nullptr : r.shift.data();
   a.bias = with_bias ? bias.data() : nullptr;
   a.stride = stride;
-  a.right_shifts = std::all_of(r.shift.begin(), r.shift.end(), [](int32_t v) { return v >= 0; });  // as the table sets it
+  // as QRequantTable::args sets it: every shift of a per-element run, the one shift of a stride-0 run
+  a.right_shifts = stride ? std::all_of(r.shift.begin(), r.shift.end(), [](int32_t v) { return v >= 0; })
+                          : !r.shift.empty() && r.shift[0] >= 0;
   std::vector<uint8_t> y(n * 4 + 8, 0xA5);
   k.requant(a, acc.data(), n, y.data());
   int bad = 0;
@@ -204,7 +206,7 @@ void check_multiplier_shift_edges(std::mt19937& rng) {
                 a.multiplier = m == RequantMethod::ShiftOnly ? nullptr : ms.data();
                 a.shift = ss.data();
                 a.stride = stride;
-                a.right_shifts = std::all_of(ss.begin(), ss.end(), [](int32_t v) { return v >= 0; });
+                a.right_shifts = stride ? std::all_of(ss.begin(), ss.end(), [](int32_t v) { return v >= 0; }) : ss[0] >= 0;
                 std::vector<uint8_t> y(na * 4 + 8, 0xA5);
                 k.requant(a, accs, na, y.data());
                 for (size_t i = 0; i < na; ++i) {

@@ -40,15 +40,11 @@ class Conv2dRows final : public Conv2dF32 {
 
   void run(const float* x, float* y, ThreadPool* pool) const override {
     const size_t threads = pool ? pool->threads() : 1, OHW = s_.OH * s_.OW;
-    const float* xp = x;
-    size_t plane = s_.H * s_.W, ldx = s_.SH * s_.W;
     // At column stride 2 a kernel may read a few floats past a row's last tap: always from the copy,
-    // which has spare floats after its last plane.
-    if (t_.needs_padding || s_.SW == 2) {
-      xp = t_.pad_batch(s_, x, pool);
-      plane = plane_;
-      ldx = s_.SH * t_.Wp;
-    }
+    // which has spare floats after its last plane. Without padding the copy has the input's own layout
+    // (Hp x Wp = H x W), so the plane and row strides are the same either way.
+    const float* xp = t_.needs_padding || s_.SW == 2 ? t_.pad_batch(s_, x, pool) : x;
+    const size_t plane = plane_, ldx = s_.SH * t_.Wp;
     // Tasks: (image, group, block of rows). One image per task when there are enough of them; a single
     // large image (batch 1) is cut into row blocks so every thread gets work.
     const double macs = static_cast<double>(s_.N) * s_.M * OHW * Kg_;

@@ -247,7 +247,7 @@ void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, v
   const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 24) && hi64 <= (int64_t(1) << 24)) ||
                    a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
-                   (ms && (a.stride ? a.right_shifts : a.shift[0] >= 0));
+                   (ms && a.right_shifts);
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   Ctx c;
   c.lo = _mm256_set1_epi32(clamp32(lo64));

@@ -104,7 +104,6 @@ inline int32x4_t mul_shift(int32x4_t x, int32x4_t m, int32x4_t s, Round mode, in
   return vcombine_s32(l, h);
 }
 
-
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
 }  // namespace
@@ -115,7 +114,7 @@ void requant_s32_4x__neon(const QRequantArgs& a, const int32_t* acc, size_t n, v
   const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 24) && hi64 <= (int64_t(1) << 24)) ||
                    a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
-                   (ms && (a.stride ? a.right_shifts : a.shift[0] >= 0));
+                   (ms && a.right_shifts);
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   const int32x4_t lo = vdupq_n_s32(clamp32(lo64)), hi = vdupq_n_s32(clamp32(hi64)), zp = vdupq_n_s32(a.zp);
   const int64x2_t lo_w = vdupq_n_s64(lo64), hi_w = vdupq_n_s64(hi64), zp_w = vdupq_n_s64(a.zp);

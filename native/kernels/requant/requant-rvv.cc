@@ -115,7 +115,6 @@ inline vint32m2_t mul_shift(vint32m2_t x, vint32m2_t m, vint32m2_t s, Round mode
   return __riscv_vncvt_x_x_w_i32m2(v, vl);
 }
 
-
 inline int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : int32_t(v); }
 
 }  // namespace
@@ -126,7 +125,7 @@ void requant_s32_v__rvv(const QRequantArgs& a, const int32_t* acc, size_t n, voi
   const bool ms = a.method == RequantMethod::MultiplierShift || a.method == RequantMethod::ShiftOnly;
   const bool vec = (fs && lo64 >= -(int64_t(1) << 22) && hi64 <= (int64_t(1) << 22)) ||
                    a.method == RequantMethod::FixedPointDouble || a.method == RequantMethod::FixedPointSingle ||
-                   (ms && (a.stride ? a.right_shifts : a.shift[0] >= 0));
+                   (ms && a.right_shifts);
   if (!vec) return requant_s32__scalar(a, acc, n, out);
   const int32_t lo = clamp32(lo64), hi = clamp32(hi64);
   for (size_t i = 0; i < n;) {

@@ -93,7 +93,7 @@ QRequantArgs QRequantTable::args(size_t c0, size_t stride, const int32_t* bias32
   a.shift = shift.empty() ? nullptr : shift.data() + c0;
   a.bias = bias32 ? bias32 + c0 : nullptr;
   a.stride = stride;
-  a.right_shifts = right_shifts;
+  a.right_shifts = stride ? right_shifts : !shift.empty() && shift[c0] >= 0;
   return a;
 }
 
