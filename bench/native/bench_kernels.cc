@@ -151,6 +151,14 @@ int main(int argc, char** argv) {
                            std::to_string(d[1]) + "x" + std::to_string(d[1]) + " n64");
         convs.push_back({dw_names.back().c_str(), s});
       }
+      {  // the float twins of bench_qkernels' digits_mobilenetv2 cases (16 images, the analysis batch)
+        Conv2dShape s; s.N = 16; s.C = 16; s.M = 64; s.H = s.W = s.OH = s.OW = 16;
+        convs.push_back({"conv 1x1 16->64 16x16 x16", s});
+        s.C = 64; s.M = 24; s.H = s.W = s.OH = s.OW = 8;
+        convs.push_back({"conv 1x1 64->24 8x8 x16", s});
+        s.C = s.M = s.G = 48; s.H = s.W = s.OH = s.OW = 16; s.KH = s.KW = 3; s.PT = s.PL = 1;
+        convs.push_back({"dwconv 3x3 48ch 16x16 x16", s});
+      }
       for (const ConvCase& cc : convs) {
         if (!strstr(cc.name, filter)) continue;
         const Conv2dShape& s = cc.s;

@@ -173,6 +173,12 @@ int main(int argc, char** argv) {
     convs.push_back({"qconv 1x1 24->96 1x1 x16", p});
     p.C = 16; p.H = p.W = 8; p.M = 64; p.OH = p.OW = 8;
     convs.push_back({"qconv 1x1 16->64 8x8 x16", p});
+    p.H = p.W = p.OH = p.OW = 16;  // digits_mobilenetv2's second expansion, on 16x16 maps
+    convs.push_back({"qconv 1x1 16->64 16x16 x16", p});
+    p.C = 64; p.M = 24; p.H = p.W = p.OH = p.OW = 8;  // its projection
+    convs.push_back({"qconv 1x1 64->24 8x8 x16", p});
+    p.C = p.M = p.G = 48; p.H = p.W = p.OH = p.OW = 16; p.KH = p.KW = 3; p.PT = p.PL = 1;  // its first depthwise
+    convs.push_back({"qdwconv 3x3 48ch 16x16 x16", p});
   }
   {
     QConv2dParams p;

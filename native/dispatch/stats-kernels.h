@@ -55,12 +55,12 @@ struct ErrorStatsSums {
 };
 // Fast path of one item: sums, and when counts is given the two histograms (counts: kErrorStatsCounts(bins)
 // counters, added to, so that several items can count into one table: 8 * bins for f, 8 * bins for the
-// test side, lane l of a vector counting at 8 * bin + l, then 1024 for 8-bit test values, which the fast
-// path counts by code instead of by bin, code c at 256 * (k % 4) + c: the caller adds those to the test
+// test side, lane l of a vector counting at 8 * bin + l, then 2048 for 8-bit test values, which the fast
+// path counts by code instead of by bin, code c of element k at 256 * (k % 8) + c: the caller adds those to the test
 // side's bins), and with channels the per-channel max |f| (chmax, kept when larger). Returns false
 // when a value was not finite; chmax is then untouched and counts hold this item's counts of the fast
 // pass (the same ones on every call), which the caller takes back before the careful pass.
-constexpr size_t kErrorStatsCounts(size_t bins) { return 16 * bins + 1024; }
+constexpr size_t kErrorStatsCounts(size_t bins) { return 16 * bins + 2048; }
 using ErrorStatsFn = bool (*)(const float* f, const ErrorStatsArgs& a, ErrorStatsSums* r, uint32_t* counts, float* chmax);
 
 struct StatsKernels {

@@ -160,7 +160,8 @@ struct ErrorStatsOp : Op {
         // The fast path counted 8-bit test values by code: each code's count goes to its value's bin.
         const uint32_t* codes = c + 16 * bins;
         for (size_t code = 0; by_code && code < 256; ++code) {
-          const uint32_t k = codes[code] + codes[256 + code] + codes[512 + code] + codes[768 + code];
+          uint32_t k = 0;
+          for (size_t t = 0; t < 8; ++t) k += codes[256 * t + code];
           const uint8_t byte = uint8_t(code);
           if (k) c[8 * bins + bin(test_value(&byte, 0))] += k;
         }
