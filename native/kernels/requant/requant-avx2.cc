@@ -6,9 +6,10 @@
 // clamp(v + zp, qmin, qmax) without int32 overflow. Int32 results use the bounds clamped to int32; the
 // 64-bit ones of MultiplierShift / ShiftOnly the exact bounds in 64-bit lanes.
 //  - FloatScale: cvtepi32_ps and mul_ps round to nearest even like the scalar float(acc) * scale; the
-//    product is clamped to +-2^24 (exact, integral) which cannot change the clamped result when
-//    |qmin - zp|, |qmax - zp| <= 2^24 (else scalar). Rounding: cvtps (half to even), floor / ceil / trunc,
-//    or floor + exact fraction (f - floor(f)) compared with 0.5 for the other modes.
+//    product is clamped to [qmin - zp, qmax - zp] in float before rounding, which is exact when both are
+//    within +-2^24 (else scalar) and equals clamping after it (the rounding modes are monotone and keep
+//    integers). Rounding: cvtps (half to even), floor / ceil / trunc, or floor + exact fraction
+//    (f - floor(f)) compared with 0.5 for the other modes.
 //  - FixedPointDouble: SRDHM = floor((a*b + 2^30) / 2^31) on 64-bit products (equal to gemmlowp's
 //    sign-dependent nudge with truncating division; INT32_MIN * INT32_MIN saturates), then
 //    RoundingDivideByPOT as (x >> e) + (remainder > threshold), written (x >> e) - ((thr - rem) >> 31).
@@ -179,8 +180,10 @@ inline __m256i body(const Ctx& c, const QRequantArgs& p, const int32_t* acc, siz
   if (K == kFloatEven || K == kFloatOther) {
     const __m256 sc = PerLane ? _mm256_loadu_ps(p.scale + i) : c.scale;
     __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(x), sc);
+    // Clamped in float to [qmin - zp, qmax - zp] (integers, exact in float here): every rounding mode
+    // is monotone and keeps integers, so rounding the clamped value gives the clamped rounding.
     f = _mm256_min_ps(_mm256_max_ps(f, c.fmin), c.fmax);
-    v = K == kFloatEven ? _mm256_cvtps_epi32(f) : round_ps(f, c.round);
+    return _mm256_add_epi32(K == kFloatEven ? _mm256_cvtps_epi32(f) : round_ps(f, c.round), c.zp);
   } else if (K == kIdentity) {  // ShiftOnly by 0 (ConvInteger / MatMulInteger): x itself, int32
     v = x;
   } else {
@@ -196,6 +199,17 @@ inline __m256i body(const Ctx& c, const QRequantArgs& p, const int32_t* acc, siz
 template <Kind K, bool PerLane, QType T>
 void run(const Ctx& c, const QRequantArgs& a, const int32_t* acc, size_t n, void* out) {
   size_t i = 0;
+  if (T == QType::U8 || T == QType::S8) {
+    // 32 results per store: two packs to int16, one to bytes, and one permute that undoes the packs'
+    // 128-bit lane interleave (the values are in range already: the packs' saturation does nothing).
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (; i + 32 <= n; i += 32) {
+      const __m256i ab = _mm256_packs_epi32(body<K, PerLane>(c, a, acc, i), body<K, PerLane>(c, a, acc, i + 8));
+      const __m256i cd = _mm256_packs_epi32(body<K, PerLane>(c, a, acc, i + 16), body<K, PerLane>(c, a, acc, i + 24));
+      const __m256i bytes = T == QType::U8 ? _mm256_packus_epi16(ab, cd) : _mm256_packs_epi16(ab, cd);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<char*>(out) + i), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+  }
   for (; i + 8 <= n; i += 8) store8<T>(out, i, body<K, PerLane>(c, a, acc, i));
   if (i == n) return;
   // Tail: the remaining elements (and per-lane parameters) through one padded step.
@@ -257,8 +271,8 @@ void requant_s32_8x__avx2(const QRequantArgs& a, const int32_t* acc, size_t n, v
   c.lo_w = _mm256_set1_epi64x(lo64);
   c.hi_w = _mm256_set1_epi64x(hi64);
   c.zp = _mm256_set1_epi32(a.zp);
-  c.fmax = _mm256_set1_ps(16777216.0f);
-  c.fmin = _mm256_set1_ps(-16777216.0f);
+  c.fmax = _mm256_set1_ps(float(hi64));  // |lo64|, |hi64| <= 2^24 on the float paths: exact
+  c.fmin = _mm256_set1_ps(float(lo64));
   c.bias = _mm256_set1_epi32(a.bias ? a.bias[0] : 0);
   c.mult = _mm256_set1_epi32(a.multiplier ? a.multiplier[0] : 1);
   c.shift = _mm256_set1_epi32(a.shift ? a.shift[0] : 0);
