@@ -2,7 +2,7 @@
 // ("small": [16, 96, 4, 4], a late layer of the digits models, where per-run overheads show), single
 // thread, per ISA tier: the sums alone, with the two 32-bin histograms, with per-channel max, and all
 // of it; the test side float32 or int8 (read through scale / zero_point, no dequantized copy).
-//   cmake -S . -B build-qbench -DNPUQ_BUILD_BENCH=ON && cmake --build build-qbench -j2 --target bench_error_stats && ./build-qbench/bench_error_stats
+//   cmake -S . -B build-qbench -DNPUQ_BUILD_BENCH=ON && cmake --build build-qbench -j2 --target bench_error_stats && ./build-qbench/bench_error_stats [relu | relu6 | small]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -29,27 +29,39 @@ AttrValue num(double x) {
 
 int main(int argc, char** argv) {
   // "relu": half the values 0, as after a ReLU (one histogram bin and one code take half the counts).
-  bool relu = false, small = false;
+  // "relu6": a ReLU6 output as the analysis probes it, [16, 64, 16, 16] (digits_mobilenetv2's widest):
+  // a third of the values 0, int8 codes of the grid [0, 6] (zero point -128) off by up to one step,
+  // histograms over that grid.
+  bool relu = false, small = false, relu6 = false;
   for (int i = 1; i < argc; ++i) {
     relu = relu || std::string(argv[i]) == "relu";
     small = small || std::string(argv[i]) == "small";
+    relu6 = relu6 || std::string(argv[i]) == "relu6";
   }
-  const size_t N = 16, C = small ? 96 : 24, H = small ? 4 : 16, W = H, n = N * C * H * W;
-  const float scale = 4.0f / 127;
+  const size_t N = 16, C = small ? 96 : relu6 ? 64 : 24, H = small ? 4 : 16, W = H, n = N * C * H * W;
+  const float scale = relu6 ? 6.0f / 255 : 4.0f / 127;
+  const int zp = relu6 ? -128 : 0;
+  const double lo = relu6 ? 0 : -4, hi = relu6 ? 6 : 4;
   std::vector<float> a(n), b(n);
   std::vector<int8_t> bq(n);
   std::mt19937 g(1);
   std::uniform_real_distribution<float> u(-2, 2);
+  std::uniform_int_distribution<int> step(-1, 1);
   for (size_t i = 0; i < n; ++i) {
-    a[i] = relu ? std::fmax(0.0f, u(g)) : u(g);
-    bq[i] = int8_t(std::lround(std::fmin(127.f, std::fmax(-128.f, a[i] / scale))));
-    b[i] = float(bq[i]) * scale;
+    if (relu6) {
+      a[i] = std::fmin(6.0f, std::fmax(0.0f, 3 * u(g) + 2));
+      bq[i] = int8_t(std::min(127L, std::max(-128L, std::lround(a[i] / scale) + zp + (a[i] > 0 ? step(g) : 0))));
+    } else {
+      a[i] = relu ? std::fmax(0.0f, u(g)) : u(g);
+      bq[i] = int8_t(std::lround(std::fmin(127.f, std::fmax(-128.f, a[i] / scale))));
+    }
+    b[i] = float(bq[i] - zp) * scale;
   }
   auto bytes = [](const void* p, size_t len) {
     const auto* c = static_cast<const uint8_t*>(p);
     return std::make_shared<std::vector<uint8_t>>(c, c + len);
   };
-  printf("%s data, [%zu, %zu, %zu, %zu]\n", relu ? "post-ReLU (half zeros)" : "uniform", N, C, H, W);
+  printf("%s data, [%zu, %zu, %zu, %zu]\n", relu6 ? "ReLU6 (a third zeros, int8 grid [0, 6])" : relu ? "post-ReLU (half zeros)" : "uniform", N, C, H, W);
   printf("| tier | test | sums | + histograms | + channels | all |\n|---|---|---:|---:|---:|---:|\n");
   for (Isa isa : supported_isas()) {
     for (int integer = 0; integer < 2; ++integer) {
@@ -86,12 +98,12 @@ int main(int argc, char** argv) {
         nd.attrs.values["bins"] = num(32);
         nd.attrs.values["channels"] = num(double(ch));
         if (hist) {
-          nd.attrs.values["lo"] = num(-4);
-          nd.attrs.values["hi"] = num(4);
+          nd.attrs.values["lo"] = num(lo);
+          nd.attrs.values["hi"] = num(hi);
         }
         if (integer) {
           nd.attrs.values["scale"] = num(scale);
-          nd.attrs.values["zero_point"] = num(0);
+          nd.attrs.values["zero_point"] = num(zp);
         }
         plan.nodes = {nd};
         OpBuild ob(plan, plan.nodes[0], isa);

@@ -41,6 +41,7 @@ struct ErrorStatsOp : Op {
   ErrorStatsArgs args;  // n, test_type, scale, zero_point, bins, lo, width, top, channels, inner
   size_t items;
   bool hist;
+  uint16_t code_bin[256] = {};  // 8-bit test side with histograms: 8 * bin of each code's value
 
   // The test value k of an item as float (integers dequantized as DequantizeLinear does).
   float test_value(const void* q, size_t k) const {
@@ -157,13 +158,13 @@ struct ErrorStatsOp : Op {
     for (size_t r = 0; r < ranges; ++r) {
       if (hist) {
         uint32_t* c = counts.data() + r * per_counts;
-        // The fast path counted 8-bit test values by code: each code's count goes to its value's bin.
-        const uint32_t* codes = c + 16 * bins;
-        for (size_t code = 0; by_code && code < 256; ++code) {
-          uint32_t k = 0;
-          for (size_t t = 0; t < 8; ++t) k += codes[256 * t + code];
-          const uint8_t byte = uint8_t(code);
-          if (k) c[8 * bins + bin(test_value(&byte, 0))] += k;
+        // The fast path counted 8-bit test values by code, in 8 tables: their sum per code goes to the
+        // code's bin (code_bin, decided at build).
+        uint32_t* codes = c + 16 * bins;
+        if (by_code) {
+          for (size_t t = 1; t < 8; ++t)
+            for (size_t code = 0; code < 256; ++code) codes[code] += codes[256 * t + code];
+          for (size_t code = 0; code < 256; ++code) c[8 * bins + code_bin[code]] += codes[code];
         }
         for (size_t i = 0; i < 2 * bins; ++i) {
           uint64_t v = 0;
@@ -219,6 +220,10 @@ std::unique_ptr<Op> make_error_stats(const OpBuild& b) {
     a.lo = float(lo);
     a.width = float(double(bins) / (hi - lo));
     a.top = float(bins - 1);
+    for (size_t code = 0; code < 256 && (a.test_type == ErrorStatsTest::U8 || a.test_type == ErrorStatsTest::S8); ++code) {
+      const uint8_t byte = uint8_t(code);
+      op->code_bin[code] = uint16_t(op->bin(op->test_value(&byte, 0)));  // < 8 * 4096
+    }
   }
   const int64_t channels = b.node.attrs.integer("channels", 0);
   if (channels > 0) {
