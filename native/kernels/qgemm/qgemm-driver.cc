@@ -4,6 +4,7 @@
 // to the output (requantization or raw accumulators). Integer sums are exact, so the blocking and the
 // threading never change a result.
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/qgemm/qgemm-internal.h"
 
@@ -62,8 +63,11 @@ void qgemm_run_block(const QGemmProblem& p, size_t m0, size_t m1, size_t n0, siz
   const size_t KC = std::max<size_t>(4, qround_up((K + kblocks - 1) / kblocks, 4));  // multiple of KP (1, 2, 4)
   const size_t NC = std::min(qround_up(kNC, NR), qround_up(n1 - n0, NR)), MC = qround_up(kMC, MR);
   const size_t ldc = NC;
-  std::vector<int32_t> c32(wide ? 0 : rows * NC);
-  std::vector<int64_t> c64(wide ? rows * NC : 0);
+  // Accumulator tiles, not cleared: the first depth block of every tile writes it (accumulate = false),
+  // and K = 0 clears it below. (Clearing 64 KB per image was 6.6% of a 16-image 1x1 16->64 16x16 conv.)
+  AlignedBytes c_buf(rows * NC * (wide ? sizeof(int64_t) : sizeof(int32_t)));
+  int32_t* c32 = wide ? nullptr : static_cast<int32_t*>(c_buf.data());
+  int64_t* c64 = wide ? static_cast<int64_t*>(c_buf.data()) : nullptr;
   AlignedBytes rhs_buf;  // allocated at the first block that is copied (not gathered)
   std::vector<int32_t> rhs_sums(s8 && p.rhs_packer ? NC : 0);
   const bool try_gather = k.kind == QOperand::S16 && k.s16_indirect && p.rhs_packer;
@@ -72,10 +76,7 @@ void qgemm_run_block(const QGemmProblem& p, size_t m0, size_t m1, size_t n0, siz
   for (size_t nb = n0; nb < n1; nb += NC) {
     const size_t nc = std::min(NC, n1 - nb);
     if (!rhs_sums.empty()) std::fill(rhs_sums.begin(), rhs_sums.end(), 0);
-    if (K == 0) {
-      std::fill(c32.begin(), c32.end(), 0);
-      std::fill(c64.begin(), c64.end(), 0);
-    }
+    if (K == 0) std::memset(c_buf.data(), 0, rows * NC * (wide ? sizeof(int64_t) : sizeof(int32_t)));
     for (size_t k0 = 0; k0 < K; k0 += KC) {
       const size_t kc = std::min(KC, K - k0), kcp = qround_up(kc, KP);
       const QPackFormat f{k.kind, NR, KP};
@@ -97,31 +98,31 @@ void qgemm_run_block(const QGemmProblem& p, size_t m0, size_t m1, size_t n0, siz
             if (gathered) {
               k.s16_indirect(mr, nr, kcp, reinterpret_cast<const int16_t*>(a),
                              reinterpret_cast<const int16_t* const*>(bptrs.data()), jr * KP,
-                             c32.data() + ir * ldc + jr, ldc, k0 > 0);
+                             c32 + ir * ldc + jr, ldc, k0 > 0);
             } else if (wide) {
               k.s32(mr, nr, kcp, reinterpret_cast<const int32_t*>(a), reinterpret_cast<const int32_t*>(b),
-                    c64.data() + ir * ldc + jr, ldc, k0 > 0);
+                    c64 + ir * ldc + jr, ldc, k0 > 0);
             } else if (s8) {
               k.s8(mr, nr, kcp, reinterpret_cast<const int8_t*>(a), reinterpret_cast<const int8_t*>(b),
-                   c32.data() + ir * ldc + jr, ldc, k0 > 0);
+                   c32 + ir * ldc + jr, ldc, k0 > 0);
             } else {
               k.s16(mr, nr, kcp, reinterpret_cast<const int16_t*>(a), reinterpret_cast<const int16_t*>(b),
-                    c32.data() + ir * ldc + jr, ldc, k0 > 0);
+                    c32 + ir * ldc + jr, ldc, k0 > 0);
             }
           }
         }
       }
     }
     if (wide) {
-      p.out->store64(c64.data(), ldc, m0, m1, nb, nb + nc);
+      p.out->store64(c64, ldc, m0, m1, nb, nb + nc);
       continue;
     }
     if (s8) {
       const int32_t* sb = p.rhs_packer ? rhs_sums.data() : p.rhs->sums.data() + nb;
-      s8_corrections(c32.data(), ldc, rows, nc, K, sa, p.lhs_off + m0 * p.lhs_off_stride, p.lhs_off_stride, sb,
+      s8_corrections(c32, ldc, rows, nc, K, sa, p.lhs_off + m0 * p.lhs_off_stride, p.lhs_off_stride, sb,
                      p.rhs_off + nb * p.rhs_off_stride, p.rhs_off_stride);
     }
-    p.out->store32(c32.data(), ldc, m0, m1, nb, nb + nc);
+    p.out->store32(c32, ldc, m0, m1, nb, nb + nc);
   }
 }
 
