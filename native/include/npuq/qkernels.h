@@ -204,6 +204,22 @@ struct QBinaryParams {
   bool mlas = false;             // Add/Mul FloatScale, 8-bit types: onnxruntime MLAS x64 arithmetic (above)
 };
 void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b, size_t b_stride, void* y);
+// qbinary_run with the parameters validated, decoded and the kernel chosen once, for runs whose strides
+// are known in advance (an operator's broadcast runs: a squeeze-excitation scale is one short run per
+// channel, where decoding per run cost more than the arithmetic). The same results. The constructor
+// throws std::invalid_argument as qbinary_run does.
+class QBinaryKernel {
+ public:
+  QBinaryKernel(Isa isa, const QBinaryParams& p, size_t a_stride, size_t b_stride);
+  ~QBinaryKernel();
+  QBinaryKernel(const QBinaryKernel&) = delete;
+  QBinaryKernel& operator=(const QBinaryKernel&) = delete;
+  void run(size_t n, const void* a, const void* b, void* y) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Parameters as TFLite derives them from float scales (kernels/add.cc, sub.cc, mul.cc Prepare):
 // Add: twice_max = 2 * max(sa, sb) (double), Ma = QuantizeMultiplier(sa / twice_max),

@@ -1,5 +1,6 @@
-// qbinary_run (qkernels.h): validates QBinaryParams, decodes them into QBinaryArgs, sends what a SIMD
-// kernel covers to the tier's kernel and everything else to the scalar one. Also the parameter
+// qbinary_run and QBinaryKernel (qkernels.h): validate QBinaryParams, decode them into QBinaryArgs, send
+// what a SIMD kernel covers to the tier's kernel and everything else to the scalar one (QBinaryKernel
+// once, qbinary_run per call). Also the parameter
 // builders qbinary_params_tflite / qbinary_params_qdq.
 #include <algorithm>
 #include <cmath>
@@ -185,6 +186,30 @@ void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_
   if (!a || !b || !y) fail("null buffer");
   const QEltwiseKernels& k = simd_ok(args, a_stride, b_stride) ? q_eltwise_kernels(isa) : q_eltwise_scalar_kernels();
   k.qbinary(args, n, a, a_stride, b, b_stride, y);
+}
+
+struct QBinaryKernel::Impl {
+  QBinaryParams p;  // args.requant points into it
+  QBinaryArgs args;
+  QBinaryFn fn = nullptr;
+  size_t a_stride = 0, b_stride = 0;
+};
+
+QBinaryKernel::QBinaryKernel(Isa isa, const QBinaryParams& p, size_t a_stride, size_t b_stride) : impl_(new Impl) {
+  Impl& k = *impl_;
+  k.p = p;
+  k.args = decode(k.p);
+  k.fn = (simd_ok(k.args, a_stride, b_stride) ? q_eltwise_kernels(isa) : q_eltwise_scalar_kernels()).qbinary;
+  k.a_stride = a_stride;
+  k.b_stride = b_stride;
+}
+
+QBinaryKernel::~QBinaryKernel() = default;
+
+void QBinaryKernel::run(size_t n, const void* a, const void* b, void* y) const {
+  if (n == 0) return;
+  if (!a || !b || !y) fail("null buffer");
+  impl_->fn(impl_->args, n, a, impl_->a_stride, b, impl_->b_stride, y);
 }
 
 namespace {
