@@ -16,7 +16,7 @@ import type { Tensor } from '../ir/tensor';
 import { QuantizedModel } from '../quantize/quantized-model';
 import { batchLanes, runInLanes } from '../runtime/lanes';
 import { defaultThreads, Session } from '../runtime/session';
-import { buildAnalysisGraphSteps, type AnalysisGraph } from './graph';
+import { buildAnalysisGraphSteps, probeOutputs, type AnalysisGraph } from './graph';
 import { flagLayers, resolveThresholds } from './guidance';
 import { ErrorAccumulator, probeVector } from './metrics';
 import { TopKAccumulator } from './topk';
@@ -78,7 +78,7 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
   const topk = new Map<string, TopKAccumulator>();
   const outShape = new Map<string, number[]>();
   const layerShape = new Map<string, number[]>();
-  const fetch = [...ag.layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]), ...ag.outputs.flatMap((o) => [o.float, o.quantized])];
+  const fetch = [...probeOutputs(ag.layers), ...ag.outputs.flatMap((o) => [o.float, o.quantized])];
   const batchSize = options.batchSize ?? 16;
   const { batches, total } = await openFeeds(options.data, quantized.graph.inputs, options, batchSize);
   const batchCount = total !== undefined ? Math.ceil(total / batchSize) : Array.isArray(options.data) ? options.data.length : undefined;

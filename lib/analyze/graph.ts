@@ -45,6 +45,7 @@ export interface ProbedLayer {
   /** Float tensors (layer outputs) this layer reads, for the cumulative drop. */
   inputs: string[];
   cumulative: string;
+  /** The individual probe's output; the cumulative one for a layer that reads graph inputs only (the same bits). */
   individual?: string;
   /** Channels (axis 1) whose max |float| the cumulative probe reports, 0 when none. */
   channels: number;
@@ -183,7 +184,13 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
       cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
       channels, range,
     };
-    if (nq.execution !== 'keep_float') layer.individual = yield* individual(node, nq.activation?.node, output, index);
+    // A layer that reads graph inputs only gets in its individual copy exactly the quantized inputs the
+    // quantized model gives it (both quantize a graph input with its own parameters), so its individual
+    // error is its cumulative error, bit for bit: the cumulative probe serves both (the stem
+    // convolution, often the largest map of the model, is not computed a third time).
+    if (nq.execution !== 'keep_float') {
+      layer.individual = layer.inputs.every((t) => isInput.has(t)) ? layer.cumulative : yield* individual(node, nq.activation?.node, output, index);
+    }
     layers.push(layer);
   }
 
@@ -262,10 +269,15 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
   yield;
   g.sortTopologically();
   g.outputs = [
-    ...layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]).map((name) => ({ name, dtype: 'float64' as const, shape: undefined })),
+    ...probeOutputs(layers).map((name) => ({ name, dtype: 'float64' as const, shape: undefined })),
     ...outputs.flatMap((o) => [{ name: o.float, dtype: 'float32' as const, shape: undefined }, { name: o.quantized, dtype: 'float32' as const, shape: undefined }]),
   ];
   return { graph: g, layers, outputs, bins };
+}
+
+/** The probe outputs of the layers, each once (a layer's two probes may be one, see `individual`). */
+export function probeOutputs(layers: readonly ProbedLayer[]): string[] {
+  return [...new Set(layers.flatMap((l) => [l.cumulative, ...(l.individual ? [l.individual] : [])]))];
 }
 
 /** Entries of one probe output: header, two histograms, channels. */
