@@ -153,6 +153,7 @@ export async function analyze(model: Model | string | undefined, quantized: Quan
     const outliers: Analysis['outliers'] = [];
     for (const l of ag.layers) {
       yield;
+      if (l.moves) continue; // the layer it moves values from has the row
       const ch = cum.get(l.name)!.channelAbsMax();
       const row = ch && outlierRow(l.output, l.name, ch);
       if (row) outliers.push(row);

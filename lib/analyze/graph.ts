@@ -8,10 +8,13 @@
  * and after each layer two ErrorStats probes (float vs cumulative, float vs individual) that reduce the
  * pair to a few sums inside the engine (native/engine/ops/analysis.cc). One run therefore costs about
  * three forward passes plus the probes; nothing but the probes' sums and the graph outputs leaves the
- * engine. Three things keep the extra passes lean: probes read a quantized tensor's integers directly
+ * engine. Five things keep the extra passes lean: probes read a quantized tensor's integers directly
  * (no dequantized copy), a float tensor read by several layers with the same input parameters is
- * quantized once for all their individual copies, and only the cumulative probe counts histograms
- * (the reports show float vs cumulative values; the individual histograms were never read).
+ * quantized once for all their individual copies, only the cumulative probe counts histograms
+ * (the reports show float vs cumulative values; the individual histograms were never read), a layer
+ * that reads graph inputs only has no individual copy (it would compute the quantized model's own
+ * bits), and a data-movement layer that keeps each sample's values and their quantization (a channel
+ * shuffle's Reshape/Transpose, a Flatten) shares its source's cumulative probe.
  *
  * Node order: every node gets the rank of the float layer it belongs to (probes: the later of their two
  * inputs), and the graph is ordered by rank, so a float activation stays alive only until the probes of
@@ -49,6 +52,12 @@ export interface ProbedLayer {
   individual?: string;
   /** Channels (axis 1) whose max |float| the cumulative probe reports, 0 when none. */
   channels: number;
+  /**
+   * A data-movement layer (LAYOUT_OPS) that keeps the batch axis and its input's quantization: the
+   * name of the probed layer whose values it moves. Its cumulative probe is that layer's (the same
+   * values per sample, so the same sums), and it has no outlier row of its own.
+   */
+  moves?: string;
   /** Histogram range of both probes. */
   range?: { lo: number; hi: number };
 }
@@ -65,6 +74,9 @@ export interface AnalysisGraph {
 const PROBE_INTS = new Set(['uint8', 'int8', 'uint16', 'int16']);
 
 const EXEC_FLOAT = new Set(['keep_float', 'float', 'float16', 'bfloat16']);
+
+/** Ops that only move values (each output element is one input element, unchanged). */
+const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 function gridRange(q: TensorQuant): { lo: number; hi: number } {
   return { lo: (q.qmin - q.zeroPoint[0]) * q.scale[0], hi: (q.qmax - q.zeroPoint[0]) * q.scale[0] };
@@ -148,6 +160,28 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
     return out;
   };
 
+  // Probed tensors: the layer whose cumulative probe holds their sums, and their quantized test side.
+  const probedBy = new Map<string, { layer: ProbedLayer; test: TestSide }>();
+  /**
+   * The layer whose cumulative sums a data-movement node shares: its data input's, when every sample
+   * keeps its values (the batch axis stays first with the same size, statically) and the quantized
+   * values are the same integers with the same scale, zero point and histogram range. Else undefined.
+   */
+  const movedFrom = (node: Node, test: TestSide, range: { lo: number; hi: number } | undefined): ProbedLayer | undefined => {
+    if (!LAYOUT_OPS.has(node.opType) || typeof test === 'string') return undefined;
+    const from = probedBy.get(node.inputs[0]);
+    if (!from || typeof from.test === 'string' || from.layer.range?.lo !== range?.lo || from.layer.range?.hi !== range?.hi) return undefined;
+    const a = plan.tensors.get(node.inputs[0]), b = plan.tensors.get(node.outputs[0]);
+    if (!a || !b || a.dtype !== b.dtype || from.test.scale !== test.scale || from.test.zeroPoint !== test.zeroPoint) return undefined;
+    const before = types.get(node.inputs[0])?.shape, after = types.get(node.outputs[0])?.shape;
+    if (!before?.length || !after?.length || before[0] === undefined || before[0] !== after[0]) return undefined;
+    if (node.opType === 'Transpose') {
+      const perm = node.attrs.get('perm');
+      if (!perm || perm.kind !== 'ints' || Number(perm.value[0]) !== 0) return undefined;
+    }
+    return from.layer;
+  };
+
   for (const [index, node] of src.nodes.entries()) {
     yield;
     const nq = plan.nodes.get(node.name);
@@ -177,13 +211,15 @@ export function* buildAnalysisGraphSteps(qm: QuantizedModel, options: { bins?: n
       range = { lo: fr.min, hi: fr.max };
     }
     const shape = types.get(output)?.shape;
-    const channels = shape && shape.length >= 2 && typeof shape[1] === 'number' && shape[1] > 1 ? shape[1] : 0;
+    const source = output === node.outputs[0] ? movedFrom(node, cum, range) : undefined;
+    const channels = !source && shape && shape.length >= 2 && typeof shape[1] === 'number' && shape[1] > 1 ? shape[1] : 0;
     const layer: ProbedLayer = {
       name: node.name, op: node.opType, index, output, execution: nq.execution, dtype: nq.precision,
       inputs: node.inputs.filter((t) => t && !isConst(t)),
-      cumulative: probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
-      channels, range,
+      cumulative: source ? source.cumulative : probe(`cum::${output}`, fl(output), cum, Math.max(index, cumRank), range, channels),
+      channels, range, ...(source ? { moves: source.name } : {}),
     };
+    probedBy.set(output, { layer: source ?? layer, test: cum });
     // A layer that reads graph inputs only gets in its individual copy exactly the quantized inputs the
     // quantized model gives it (both quantize a graph input with its own parameters), so its individual
     // error is its cumulative error, bit for bit: the cumulative probe serves both (the stem

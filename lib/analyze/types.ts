@@ -175,6 +175,7 @@ export interface Analysis {
   layers: LayerAnalysis[];
   outputs: OutputAnalysis[];
   weights: WeightStats[];
+  /** One row per activation, except data-movement layers that share their source's sums (ProbedLayer.moves). */
   outliers: OutlierRow[];
   /** Flagged layers, worst first. */
   suggestions: Suggestion[];

@@ -115,6 +115,45 @@ describe('analyze()', () => {
     }
   });
 
+  it('data-movement layers that keep the batch axis share their source layer\'s cumulative probe', async () => {
+    const m = await loadModel(model('digits_shufflenet'));
+    // One channel shuffle made to move the batch axis: it must keep a probe of its own.
+    const moved = m.graph.nodes.find((n) => n.opType === 'Transpose')!;
+    moved.attrs.set('perm', { kind: 'ints', value: [2, 1, 0, 3, 4] });
+    const x = firstSamples(X32, 64);
+    const qm = await quantize(m, { target: 'rk3588', data: [{ input: x }] });
+    try {
+      const { layers } = buildAnalysisGraph(qm);
+      const byName = new Map(layers.map((l) => [l.name, l]));
+      const movers = layers.filter((l) => l.moves);
+      expect(movers.filter((l) => l.op === 'Transpose')).toHaveLength(3); // of 4
+      expect(movers.filter((l) => l.op === 'Reshape').length).toBeGreaterThanOrEqual(6);
+      expect(byName.get(moved.name)!.moves).toBeUndefined();
+      for (const l of movers) {
+        const root = byName.get(l.moves!)!;
+        expect(root.moves).toBeUndefined();
+        expect(l.cumulative).toBe(root.cumulative);
+        expect(l.channels).toBe(0);
+      }
+      const a = await analyze(undefined, qm, { data: [{ input: x }] });
+      const rows = new Map(a.layers.map((l) => [l.name, l]));
+      // Against the quantized and float models run directly: the shared sums are the layer's own.
+      const names = movers.map((l) => l.output);
+      const q = await qm.run({ input: x }, { outputs: names }), f = await qm.runFloat({ input: x }, { outputs: names });
+      for (const l of movers) {
+        const direct = compareValues(f[l.output].data as Float32Array, q[l.output].data as Float32Array, 64);
+        const row = rows.get(l.name)!;
+        expect(Math.abs(row.cumulative.cosine - direct.cosine)).toBeLessThan(1e-6);
+        expect(row.cumulative.mse).toBeCloseTo(direct.mse, 7);
+        expect(row.cumulative.max_abs).toBeCloseTo(direct.max_abs, 5);
+        expect(a.outliers.some((o) => o.layer === l.name)).toBe(false);
+      }
+      expect(a.outliers.some((o) => o.layer === moved.name)).toBe(true);
+    } finally {
+      await qm.dispose();
+    }
+  });
+
   it('ranks a layer made quantization-hostile on purpose first, with the right reasons', async () => {
     // One output channel of the middle conv scaled by 200 and the next conv's matching input channel
     // by 1/200: the float model computes the same (ReLU and MaxPool commute with a positive scale), but
