@@ -137,6 +137,27 @@ void bench_requant(Isa isa, const char* filter) {
   }
 }
 
+// Elementwise Add and Mul of two int8 tensors as QDQ graphs have them (float scales, half to even),
+// 64K elements (PP-OCR det's hardswish and residual nodes are 0.1-1.6M).
+void bench_qbinary(Isa isa, const char* filter) {
+  const size_t n = 1 << 16;
+  std::mt19937 rng(6);
+  std::vector<int8_t> a(n), b(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    a[i] = int8_t(rng());
+    b[i] = int8_t(rng());
+  }
+  for (QBinaryOp op : {QBinaryOp::Add, QBinaryOp::Mul}) {
+    const std::string name = std::string("qbinary ") + (op == QBinaryOp::Add ? "add" : "mul") + " s8 float scale";
+    if (!strstr(name.c_str(), filter)) continue;
+    const QBinaryParams p = qbinary_params_qdq(op, QType::S8, 0.021f, -3, QType::S8, 0.034f, 5, QType::S8, 0.05f, 1, Round::HalfToEven);
+    const QBinaryKernel k(isa, p, 1, 1);
+    const double sec = time_it([&] { k.run(n, a.data(), b.data(), y.data()); });
+    std::printf("%-32s %-8s threads=1  %9.3f us  %7.2f Gelem/s\n", name.c_str(), isa_name(isa), sec * 1e6, n / sec * 1e-9);
+    std::fflush(stdout);
+  }
+}
+
 struct ConvCase {
   const char* name;
   QConv2dParams p;
@@ -207,6 +228,7 @@ int main(int argc, char** argv) {
   for (Isa isa : supported_isas()) {
     if (!tier.empty() && tier != isa_name(isa)) continue;
     bench_requant(isa, filter);
+    bench_qbinary(isa, filter);
     for (ThreadPool* pool : pools) {
       const size_t threads = pool ? pool->threads() : 1;
       for (size_t n : {512, 1024}) {

