@@ -1,7 +1,9 @@
-// Small hand-built plans for the engine tests (Program, Observer): float32 tensors placed one after
-// another in the arena, 64-byte aligned as lib/runtime/memory-plan.ts places them.
+// Small hand-built plans for the engine tests (Program, Observer, single ops): float32 tensors placed
+// one after another in the arena, 64-byte aligned as lib/runtime/memory-plan.ts places them, and node
+// attributes.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/plan.h"
@@ -19,6 +21,19 @@ inline int add_f32_tensor(npuq::PlanDesc& p, const std::vector<int64_t>& shape) 
   p.arena_bytes += (t.bytes + 63) / 64 * 64;
   p.tensors.push_back(t);
   return int(p.tensors.size()) - 1;
+}
+
+// Node attributes as the addon normalizes them: a number, a string.
+inline npuq::AttrValue attr_num(double v) {
+  npuq::AttrValue a;
+  a.number = v;
+  return a;
+}
+inline npuq::AttrValue attr_str(const std::string& v) {
+  npuq::AttrValue a;
+  a.kind = npuq::AttrValue::String;
+  a.str = v;
+  return a;
 }
 
 }  // namespace tu

@@ -13,6 +13,7 @@
 
 #include "engine/ops/ops.h"
 #include "npuq/thread_pool.h"
+#include "plan-util.h"
 #include "test-util.h"
 
 using namespace npuq;
@@ -27,11 +28,7 @@ struct Case {
   bool channels;
 };
 
-AttrValue num(double v) {
-  AttrValue a;
-  a.number = v;
-  return a;
-}
+using tu::attr_num;
 
 PlanDesc make_plan(const Case& c, const std::vector<float>& f, const std::vector<float>& q) {
   PlanDesc p;
@@ -54,11 +51,11 @@ PlanDesc make_plan(const Case& c, const std::vector<float>& f, const std::vector
   p.tensors.push_back(o);
   p.arena_bytes = o.bytes;
   NodeDesc n{"ErrorStats", "probe", {0, 1}, {2}, {}};
-  n.attrs.values["bins"] = num(double(c.bins));
-  n.attrs.values["channels"] = num(c.channels ? double(c.C) : 0);
+  n.attrs.values["bins"] = attr_num(double(c.bins));
+  n.attrs.values["channels"] = attr_num(c.channels ? double(c.C) : 0);
   if (!std::isnan(c.lo)) {
-    n.attrs.values["lo"] = num(c.lo);
-    n.attrs.values["hi"] = num(c.hi);
+    n.attrs.values["lo"] = attr_num(c.lo);
+    n.attrs.values["hi"] = attr_num(c.hi);
   }
   p.nodes = {n};
   p.outputs = {2};
@@ -196,8 +193,8 @@ void integer_test(DType dtype, float scale, int32_t zp, int lo, int hi) {
   p.tensors[1].dtype = dtype;
   p.tensors[1].bytes = n * sizeof(T);
   p.tensors[1].data = std::make_shared<std::vector<uint8_t>>(reinterpret_cast<const uint8_t*>(qi.data()), reinterpret_cast<const uint8_t*>(qi.data() + n));
-  p.nodes[0].attrs.values["scale"] = num(scale);
-  p.nodes[0].attrs.values["zero_point"] = num(zp);
+  p.nodes[0].attrs.values["scale"] = attr_num(scale);
+  p.nodes[0].attrs.values["zero_point"] = attr_num(zp);
   ThreadPool pool(2);
   for (Isa isa : supported_isas()) {
     const std::vector<double> got = run(p, &pool, isa);
@@ -234,10 +231,10 @@ void build_errors() {
   PlanDesc p = make_plan(c, f, q);
   auto build = [&](const PlanDesc& plan) { OpBuild b(plan, plan.nodes[0], Isa::Scalar); (*find_op("ErrorStats"))(b); };
   PlanDesc bad_bins = p;
-  bad_bins.nodes[0].attrs.values["bins"] = num(0);
+  bad_bins.nodes[0].attrs.values["bins"] = attr_num(0);
   CHECK_ENGINE_ERROR(build(bad_bins), "bins must be in [1, 4096]");
   PlanDesc bad_channels = p;
-  bad_channels.nodes[0].attrs.values["channels"] = num(5);
+  bad_channels.nodes[0].attrs.values["channels"] = attr_num(5);
   CHECK_ENGINE_ERROR(build(bad_channels), "channels is 5");
   PlanDesc bad_size = p;
   bad_size.tensors[1].numel = 10;

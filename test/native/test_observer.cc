@@ -28,11 +28,8 @@ PlanDesc make_plan(size_t N, size_t C, size_t L) {
   NodeDesc relu{"Relu", "relu", {0}, {1}, {}};
   NodeDesc copy{"Copy", "copy", {1}, {2}, {}};
   NodeDesc clip{"Clip", "clip", {0}, {3}, {}};
-  AttrValue lo, hi;
-  lo.number = 0;
-  hi.number = 6;
-  clip.attrs.values["lo"] = lo;
-  clip.attrs.values["hi"] = hi;
+  clip.attrs.values["lo"] = tu::attr_num(0);
+  clip.attrs.values["hi"] = tu::attr_num(6);
   p.nodes = {relu, copy, clip};
   p.inputs = {0};
   p.outputs = {2, 3};

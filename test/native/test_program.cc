@@ -26,11 +26,8 @@ PlanDesc make_plan(size_t b, size_t C, size_t L, bool summed = false) {
   NodeDesc relu{"Relu", "relu", {0}, {1}, {}};
   NodeDesc copy{"Copy", "copy", {1}, {2}, {}};
   NodeDesc clip{"Clip", "clip", {summed ? 2 : 0}, {3}, {}};
-  AttrValue lo, hi;
-  lo.number = 0;
-  hi.number = 6;
-  clip.attrs.values["lo"] = lo;
-  clip.attrs.values["hi"] = hi;
+  clip.attrs.values["lo"] = tu::attr_num(0);
+  clip.attrs.values["hi"] = tu::attr_num(6);
   if (summed) {
     // ReduceSum over the batch axis, kept: [b, C, L] -> [1, C, L].
     AttrValue axes;

@@ -11,23 +11,15 @@
 
 #include "engine/ops/ops.h"
 #include "npuq/thread_pool.h"
+#include "plan-util.h"
 #include "test-util.h"
 
 using namespace npuq;
 
 namespace {
 
-AttrValue num(double v) {
-  AttrValue a;
-  a.number = v;
-  return a;
-}
-AttrValue str(const std::string& s) {
-  AttrValue a;
-  a.kind = AttrValue::String;
-  a.str = s;
-  return a;
-}
+using tu::attr_num;
+using tu::attr_str;
 
 size_t esize(DType t) { return t == DType::Int16 || t == DType::Uint16 ? 2 : 1; }
 
@@ -55,7 +47,7 @@ std::vector<uint8_t> run(const Case& c, const std::vector<uint8_t>& full, const 
       for (size_t i = 0; i < len; ++i) std::memcpy(s.data() + (r * len + i) * es, scal.data() + r * es, es);
   }
   PlanDesc p;
-  auto tensor = [](DType t, std::vector<int64_t> shape, const std::vector<uint8_t>* data, size_t offset) {
+  auto tensor = [](DType t, std::vector<int64_t> shape, const std::vector<uint8_t>* data) {
     TensorDesc d;
     d.dtype = t;
     d.shape = shape;
@@ -66,33 +58,32 @@ std::vector<uint8_t> run(const Case& c, const std::vector<uint8_t>& full, const 
       d.is_const = true;
       d.data = std::make_shared<std::vector<uint8_t>>(*data);
     }
-    d.offset = offset;
     return d;
   };
   const std::vector<int64_t> fshape = {int64_t(c.N), int64_t(c.C), int64_t(c.H), int64_t(c.W)};
   const std::vector<int64_t> sshape = broadcast ? fshape : std::vector<int64_t>{int64_t(c.N), int64_t(c.C), 1, 1};
-  const TensorDesc tf = tensor(c.full, fshape, &full, 0), ts = tensor(c.scalar, sshape, &s, 0);
-  p.tensors = {c.scalar_first ? ts : tf, c.scalar_first ? tf : ts, tensor(c.out, fshape, nullptr, 0)};
+  const TensorDesc tf = tensor(c.full, fshape, &full), ts = tensor(c.scalar, sshape, &s);
+  p.tensors = {c.scalar_first ? ts : tf, c.scalar_first ? tf : ts, tensor(c.out, fshape, nullptr)};
   p.arena_bytes = p.tensors[2].bytes;
   NodeDesc n{"QBinary", "q", {0, 1}, {2}, {}};
   auto& v = n.attrs.values;
-  v["op"] = str(c.op);
-  v["method"] = str(c.method);
-  v["a_zp"] = num(c.scalar_first ? 3 : 5);
-  v["b_zp"] = num(c.scalar_first ? 5 : 3);
-  v["out_zp"] = num(7);
+  v["op"] = attr_str(c.op);
+  v["method"] = attr_str(c.method);
+  v["a_zp"] = attr_num(c.scalar_first ? 3 : 5);
+  v["b_zp"] = attr_num(c.scalar_first ? 5 : 3);
+  v["out_zp"] = attr_num(7);
   if (c.method == "float_scale") {
-    v["out_scale"] = num(c.op == "mul" ? 0.0123 : 0.031);
-    v["a_scale"] = num(0.02);
-    v["b_scale"] = num(0.045);
+    v["out_scale"] = attr_num(c.op == "mul" ? 0.0123 : 0.031);
+    v["a_scale"] = attr_num(0.02);
+    v["b_scale"] = attr_num(0.045);
   } else {
-    v["out_multiplier"] = num(1431655765);
-    v["out_shift"] = num(c.op == "mul" ? -7 : -18);
-    v["a_multiplier"] = num(1 << 30);
-    v["a_shift"] = num(0);
-    v["b_multiplier"] = num(1518500250);
-    v["b_shift"] = num(-1);
-    v["left_shift"] = num(c.full == DType::Int16 || c.scalar == DType::Int16 || c.out == DType::Int16 ? 15 : 20);
+    v["out_multiplier"] = attr_num(1431655765);
+    v["out_shift"] = attr_num(c.op == "mul" ? -7 : -18);
+    v["a_multiplier"] = attr_num(1 << 30);
+    v["a_shift"] = attr_num(0);
+    v["b_multiplier"] = attr_num(1518500250);
+    v["b_shift"] = attr_num(-1);
+    v["left_shift"] = attr_num(c.full == DType::Int16 || c.scalar == DType::Int16 || c.out == DType::Int16 ? 15 : 20);
   }
   p.nodes = {n};
   p.outputs = {2};

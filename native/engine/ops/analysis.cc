@@ -220,9 +220,11 @@ std::unique_ptr<Op> make_error_stats(const OpBuild& b) {
     a.lo = float(lo);
     a.width = float(double(bins) / (hi - lo));
     a.top = float(bins - 1);
-    for (size_t code = 0; code < 256 && (a.test_type == ErrorStatsTest::U8 || a.test_type == ErrorStatsTest::S8); ++code) {
-      const uint8_t byte = uint8_t(code);
-      op->code_bin[code] = uint16_t(op->bin(op->test_value(&byte, 0)));  // < 8 * 4096
+    if (a.test_type == ErrorStatsTest::U8 || a.test_type == ErrorStatsTest::S8) {
+      for (size_t code = 0; code < 256; ++code) {
+        const uint8_t byte = uint8_t(code);
+        op->code_bin[code] = uint16_t(op->bin(op->test_value(&byte, 0)));  // < 8 * 4096
+      }
     }
   }
   const int64_t channels = b.node.attrs.integer("channels", 0);

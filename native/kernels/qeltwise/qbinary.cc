@@ -1,7 +1,7 @@
-// qbinary_run and QBinaryKernel (qkernels.h): validate QBinaryParams, decode them into QBinaryArgs, send
+// QBinaryKernel and qbinary_run (qkernels.h): validate QBinaryParams, decode them into QBinaryArgs, send
 // what a SIMD kernel covers to the tier's kernel and everything else to the scalar one (QBinaryKernel
-// once, qbinary_run per call). Also the parameter
-// builders qbinary_params_tflite / qbinary_params_qdq.
+// once, qbinary_run through a QBinaryKernel per call). Also the parameter builders
+// qbinary_params_tflite / qbinary_params_qdq.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -179,15 +179,6 @@ bool simd_ok(const QBinaryArgs& a, size_t as, size_t bs) {
 
 }  // namespace
 
-void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b,
-                 size_t b_stride, void* y) {
-  const QBinaryArgs args = decode(p);
-  if (n == 0) return;
-  if (!a || !b || !y) fail("null buffer");
-  const QEltwiseKernels& k = simd_ok(args, a_stride, b_stride) ? q_eltwise_kernels(isa) : q_eltwise_scalar_kernels();
-  k.qbinary(args, n, a, a_stride, b, b_stride, y);
-}
-
 struct QBinaryKernel::Impl {
   QBinaryParams p;  // args.requant points into it
   QBinaryArgs args;
@@ -210,6 +201,11 @@ void QBinaryKernel::run(size_t n, const void* a, const void* b, void* y) const {
   if (n == 0) return;
   if (!a || !b || !y) fail("null buffer");
   impl_->fn(impl_->args, n, a, impl_->a_stride, b, impl_->b_stride, y);
+}
+
+void qbinary_run(Isa isa, const QBinaryParams& p, size_t n, const void* a, size_t a_stride, const void* b,
+                 size_t b_stride, void* y) {
+  QBinaryKernel(isa, p, a_stride, b_stride).run(n, a, b, y);
 }
 
 namespace {

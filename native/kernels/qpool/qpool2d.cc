@@ -9,6 +9,7 @@
 #include "dispatch/q-eltwise.h"
 #include "kernels/qeltwise/qtype-io.h"
 #include "kernels/qpool/qpool-plane.h"
+#include "kernels/requant/requant-internal.h"
 
 namespace npuq {
 
@@ -185,6 +186,10 @@ void qglobal_avgpool(Isa isa, size_t NC, size_t HW, QType in_type, int32_t in_zp
   if (NC == 0) return;
   if ((!x && HW) || !y) fail(op, "null buffer");
   const QRowSumFn fn = q_eltwise_kernels(isa).rowsum;
+  const QKernels& kernels = q_kernels(isa);
+  const QRequantTable table = make_requant_table(op, r, 1, out_type);
+  const QRequantArgs args = table.args(0, 0, nullptr);
+  const int64_t zp_sum = -int64_t(HW) * in_zp;  // the bias of every row (stride 0)
   const size_t threads = pool ? pool->threads() : 1;
   const size_t chunks = NC * HW < 65536 ? 1 : threads * 2;
   parallel_ranges(threads > 1 ? pool : nullptr, NC, chunks, [&](size_t b, size_t e) {
@@ -196,22 +201,10 @@ void qglobal_avgpool(Isa isa, size_t NC, size_t HW, QType in_type, int32_t in_zp
       } else {
         for (size_t i = 0; i < rows; ++i) sums[i] = 0;
       }
-      // Requantized by the tier's kernel, 256 rows per call, when the sums fit int32 (always for 8-bit
-      // inputs below 2^23 pixels): one call per output element cost digits_mobilenetv2's SE pools
-      // (2560 rows of 16) 50 us per 16 images.
-      int32_t narrow[256];
-      bool fits = true;
-      for (size_t i = 0; i < rows; ++i) {
-        const int64_t v = sums[i] - int64_t(HW) * in_zp;
-        fits &= v >= INT32_MIN && v <= INT32_MAX;
-        narrow[i] = static_cast<int32_t>(v);
-      }
-      if (fits) {
-        requantize_run(isa, narrow, rows, r, 0, out_type, byte_ptr(y, r0, out_type));
-        continue;
-      }
-      for (size_t i = 0; i < rows; ++i)
-        qstore(y, out_type, r0 + i, requantize(sums[i] - int64_t(HW) * in_zp, r, 0));
+      // sum - HW * zp requantized 256 rows per call: by the tier's kernel where the values fit int32
+      // (always for 8-bit inputs below 2^23 pixels), else one at a time. One scalar requantize() per
+      // row cost digits_mobilenetv2's SE pools (2560 rows of 16) 50 us per 16 images.
+      requant_s64_run(kernels, args, sums, &zp_sum, rows, byte_ptr(y, r0, out_type));
     }
   });
 }

@@ -235,10 +235,11 @@ void es_count_block(const float* fb, const T* qb, size_t len, const ErrorStatsAr
   uint32_t* cf = counts;
   uint32_t* cq = counts + 8 * a.bins;
   uint32_t* codes = counts + 16 * a.bins;
+  const uint8_t* code = static_cast<const uint8_t*>(static_cast<const void*>(qb));  // 8-bit test side
   for (size_t i = 0; i < len8; i += 8) {
     for (int l = 0; l < 8; ++l) {
       cf[bx[i + l]] += 1;
-      if constexpr (kByCode) codes[256 * l + static_cast<const uint8_t*>(static_cast<const void*>(qb))[i + l]] += 1;
+      if constexpr (kByCode) codes[256 * l + code[i + l]] += 1;
       else cq[by[i + l]] += 1;
     }
   }
