@@ -14,7 +14,7 @@
  * - A constant operand of an integer Add/Sub/Mul: `<name>_quantized` + DQ with the quantization the
  *   emulation gives it, so onnxruntime fuses QLinearAdd/QLinearMul instead of adding in float.
  * Opset is raised to 13 when lower (per-axis DequantizeLinear), every float operator rewritten to its
- * opset-13 form (lib/export/opset-upgrade.ts). 16-bit activations need opset 21 and
+ * opset-13 form (lib/ir/opset-upgrade.ts). 16-bit activations need opset 21 and
  * are written in the com.microsoft domain's Q/DQ (which onnxruntime supports) instead.
  */
 import { NpuqError } from '../errors';
@@ -24,7 +24,7 @@ import type { QuantizedModel } from '../quantize/quantized-model';
 import type { TensorQuant } from '../quantize/plan/types';
 import { constOperandQuant } from '../quantize/emulate';
 import type { QuantDType } from '../quantize/params';
-import { upgradeOpset } from './opset-upgrade';
+import { upgradeOpset } from '../ir/opset-upgrade';
 
 const ARRAYS: Record<string, (v: number[]) => Tensor['data']> = {
   int8: (v) => Int8Array.from(v), uint8: (v) => Uint8Array.from(v), int16: (v) => Int16Array.from(v),

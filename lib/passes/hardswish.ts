@@ -2,14 +2,17 @@
  * HardSwish fusion: Mul(x, HardSigmoid(x; 1/6, 0.5)) (PyTorch's export of HardSwish before opset 14)
  * and Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6) (Paddle's; also with Mul by 1/6 instead of Div by 6, as
  * div-to-mul leaves it) become one HardSwish node, keeping the name of the last node's output.
- * HardSwish is an opset-14 operator: as a pass ("fuse-hardswish") it only fuses at opset >= 14 unless
- * the context allows engine-level rewrites (PassContext.engine, as Session does); the function
- * fuseHardSwish always fuses (an engine-level rewrite: the model's opset is left alone).
+ * HardSwish is an opset-14 operator: as a pass ("fuse-hardswish") it only fuses at opset >= 14, unless
+ * the context allows engine-level rewrites (PassContext.engine, as Session does: the opset is left
+ * alone) or raising the opset (PassContext.raiseOpset, as quantize() does: a graph below 14 is first
+ * upgraded to 14, lib/ir/opset-upgrade.ts); the function fuseHardSwish always fuses (an engine-level
+ * rewrite).
  * Results change only by float rounding (HardSwish is computed as x * clamp(x/6 + 1/2, 0, 1)).
  */
 import type { Graph, Node } from '../ir/graph';
 import { Node as GraphNode } from '../ir/graph';
-import { result, type Pass, type PassResult } from './pass';
+import { upgradeOpset } from '../ir/opset-upgrade';
+import { result, type Pass, type PassContext, type PassResult } from './pass';
 import { removeDead } from './util';
 
 function scalarOf(graph: Graph, name: string): number | undefined {
@@ -98,10 +101,30 @@ export function fuseHardSwish(graph: Graph): PassResult {
   return result(changes);
 }
 
+/** HardSwish's first opset. */
+const HARDSWISH_OPSET = 14;
+
+function fuseHardSwishPass(graph: Graph, ctx: PassContext): PassResult {
+  if (ctx.engine || graph.opset >= HARDSWISH_OPSET) return fuseHardSwish(graph);
+  const found = matchHardSwish(graph).length;
+  if (!found) return result([]);
+  const from = graph.opset;
+  if (!ctx.raiseOpset) return result([], [`left ${found} HardSwish pattern(s) alone: HardSwish needs opset ${HARDSWISH_OPSET} and the model has opset ${from} (quantize() raises it)`]);
+  let up: Graph;
+  try {
+    up = upgradeOpset(graph, HARDSWISH_OPSET);
+  } catch (err) {
+    return result([], [`left ${found} HardSwish pattern(s) alone: cannot raise opset ${from} to ${HARDSWISH_OPSET}: ${(err as Error).message}`]);
+  }
+  graph.nodes = up.nodes;
+  graph.initializers = up.initializers;
+  graph.opsets = up.opsets;
+  const r = fuseHardSwish(graph);
+  return { changed: r.changed, details: [`raised the opset from ${from} to ${HARDSWISH_OPSET} for HardSwish`, ...r.details] };
+}
+
 export const FUSE_HARDSWISH: Pass = {
   name: 'fuse-hardswish',
-  description: 'fuse exported HardSwish patterns (x * HardSigmoid(x), x * Clip(x + 3, 0, 6) / 6) into HardSwish (opset >= 14)',
-  run: (graph, ctx) => (ctx.engine || graph.opset >= 14
-    ? fuseHardSwish(graph)
-    : result([], [`left HardSwish patterns alone: HardSwish needs opset 14 and the model has opset ${graph.opset}`])),
+  description: 'fuse exported HardSwish patterns (x * HardSigmoid(x), x * Clip(x + 3, 0, 6) / 6) into HardSwish (opset >= 14; with raiseOpset a lower opset is raised to 14)',
+  run: fuseHardSwishPass,
 };

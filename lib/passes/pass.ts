@@ -21,6 +21,14 @@ export interface PassContext {
    * graph stays valid ONNX at its opset and runs in onnxruntime.
    */
   engine?: boolean;
+  /**
+   * Allow a fusion to raise the graph's ai.onnx opset to the first one that defines the operator it
+   * makes (HardSwish: 14), the operators whose form changed in between rewritten by upgradeOpset
+   * (lib/ir/opset-upgrade.ts): the graph stays valid ONNX, at the new opset. quantize() sets it, since
+   * a vendor toolkit quantizes an exported HardSwish as one activation whatever the opset. Default
+   * false: the opset is kept and such patterns stay decomposed.
+   */
+  raiseOpset?: boolean;
   /** Largest element count of a value constant folding turns into an initializer. Default 1 << 20. */
   foldLimit?: number;
 }

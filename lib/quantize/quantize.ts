@@ -15,6 +15,7 @@ import { NpuqError } from '../errors';
 import { Model } from '../ir/graph';
 import type { Tensor } from '../ir/tensor';
 import { loadModel, saveModel } from '../io/onnx';
+import { irVersionFor } from '../ir/opset-upgrade';
 import { foldBatchNorm } from '../passes/fold-batchnorm';
 import { DEFAULT_PIPELINE, getPass, runPassesSteps } from '../passes/pipeline';
 import { runSteps, runStepsSliced, type Steps } from '../ir/steps';
@@ -61,7 +62,8 @@ export interface QuantizeOptions extends DatasetOptions, MethodOptions, AutoRang
    * folding, fold-batchnorm, fuse-hardswish, div-to-mul, Mul/Add folding into Convs, ...) to a fixed
    * point; `'none'` only folds BatchNormalization into the Conv/Gemm before it; a list runs those
    * passes (names as `npuquant optimize --passes`; an unknown name fails naming the closest). Every
-   * pipeline keeps valid ONNX at the model's opset. Default 'default'.
+   * pipeline keeps valid ONNX; fuse-hardswish raises an opset below 14 to 14 when it fuses (the
+   * operators whose form changed rewritten, lib/ir/opset-upgrade.ts). Default 'default'.
    */
   optimize?: OptimizeSetting;
   /** Called after each calibration batch with (samples done, samples total or undefined). */
@@ -95,11 +97,13 @@ export function optimizedForQuantization(model: Model, optimize: OptimizeSetting
 function* optimizedForQuantizationSteps(model: Model, passes: string[]): Steps<Model> {
   const g = model.graph.clone();
   yield;
-  if (passes.length) yield* runPassesSteps(g, passes);
+  // raiseOpset: an exported HardSwish below opset 14 becomes one HardSwish (the graph raised to 14), as
+  // vendor toolkits quantize it: one activation instead of three or four quantized elementwise layers.
+  if (passes.length) yield* runPassesSteps(g, passes, { raiseOpset: true });
   yield;
   foldBatchNorm(g);
   const m = new Model(g);
-  m.irVersion = model.irVersion;
+  m.irVersion = irVersionFor(g.opset, model.irVersion);  // the opset may have been raised
   return m;
 }
 

