@@ -158,6 +158,24 @@ void bench_qbinary(Isa isa, const char* filter) {
   }
 }
 
+// QuantizeLinear of 64K floats (normal, sd 1) to s8 at a scale that is not a power of two, as the
+// analysis graph quantizes every layer's float inputs for its individual copies.
+void bench_quantize(Isa isa, const char* filter) {
+  const size_t n = 1 << 16;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> x(n);
+  for (auto& v : x) v = d(rng);
+  std::vector<int8_t> y(n);
+  for (Round r : {Round::HalfToEven, Round::HalfAwayFromZero}) {
+    const std::string name = std::string("quantize s8 ") + (r == Round::HalfToEven ? "half-even" : "half-away");
+    if (!strstr(name.c_str(), filter)) continue;
+    const double sec = time_it([&] { quantize_f32(isa, n, x.data(), 4.1f / 127, -3, r, QType::S8, y.data()); });
+    std::printf("%-32s %-8s threads=1  %9.3f us  %7.2f Gelem/s\n", name.c_str(), isa_name(isa), sec * 1e6, n / sec * 1e-9);
+    std::fflush(stdout);
+  }
+}
+
 struct ConvCase {
   const char* name;
   QConv2dParams p;
@@ -229,6 +247,7 @@ int main(int argc, char** argv) {
     if (!tier.empty() && tier != isa_name(isa)) continue;
     bench_requant(isa, filter);
     bench_qbinary(isa, filter);
+    bench_quantize(isa, filter);
     for (ThreadPool* pool : pools) {
       const size_t threads = pool ? pool->threads() : 1;
       for (size_t n : {512, 1024}) {

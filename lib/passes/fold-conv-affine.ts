@@ -18,6 +18,7 @@
  * folded after a Conv gives the Conv its output name, so names stay stable.
  */
 import type { Graph, Node } from '../ir/graph';
+import { Node as GraphNode } from '../ir/graph';
 import { Tensor } from '../ir/tensor';
 import { readWindow } from '../ir/ops/window';
 import { runSteps, type Steps } from '../ir/steps';
@@ -181,8 +182,10 @@ export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): 
   const hardSwish = new Set(matchHardSwish(graph).map((m) => m.nodes[m.nodes.length - 1]));
   for (;;) {
     const consumers = graph.consumers();
+    const producers = graph.producers();
     const outputs = outputSet(graph);
     let folded: Node | undefined;
+    let moved = false;
     for (const e of graph.nodes) {
       yield;
       const y = e.outputs[0];
@@ -199,6 +202,13 @@ export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): 
       const f = affineOf(graph, e, x, rank, cin);
       if (!f) continue;
       if (!f.scaleOnly && convs.some((c) => !padsNothing(c.r, c.p!.w))) {
+        // A scale just before the offset (scale -> offset -> padded Conv: PaddleOCR's learnable affine
+        // block) moves past it, A x + B = A (x + B / A), and folds into the Convs on the next scan
+        // (a scale is exact with padding): one elementwise layer left instead of two.
+        if (moveScalePastOffset(e, x, f, producers, consumers, outputs)) {
+          moved = true;
+          break;
+        }
         if (!noted.has(e)) notes.push(`left ${e.describe()} before a padded Conv: an offset before zero padding is not exact at the borders`);
         noted.add(e);
         continue;
@@ -230,11 +240,41 @@ export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): 
       folded = e;
       break;
     }
+    if (moved) continue;
     if (!folded) break;
     graph.nodes = graph.nodes.filter((n) => n !== folded);
   }
   if (changes.length) removeDead(graph);
   return result(changes, notes);
+
+  /**
+   * Rewrites `scale -> e` (e: offset-only affine `f` of x, the scale's output, read by e alone) into
+   * `Add(B / A) -> Mul(A)` in place (A = f.a * scale, B = f.b per channel; every A finite and nonzero).
+   * The Add takes e's name, the Mul (folded next) the scale's. Returns false when the pattern is not there.
+   */
+  function moveScalePastOffset(e: Node, x: string, f: Affine, producers: Map<string, Node>, consumers: Map<string, Node[]>, outputs: Set<string>): boolean {
+    const m = producers.get(x);
+    if (!m || m.outputs[0] !== x || hardSwish.has(m) || outputs.has(x) || (consumers.get(x) ?? []).length !== 1) return false;
+    if (m.opType !== 'Mul' && m.opType !== 'Div') return false;
+    const xm = m.inputs.find((i: string) => !graph.initializers.has(i));
+    const shape = xm !== undefined ? types!.get(xm)?.shape : undefined;
+    if (!xm || !shape || shape.length !== types!.get(x)?.shape?.length) return false;
+    const C = f.a.length;
+    const fm = affineOf(graph, m, xm, shape.length, C);
+    if (!fm || !fm.scaleOnly) return false;
+    const A = fm.a.map((v, i) => v * f.a[i]);
+    if (A.some((v) => v === 0 || !Number.isFinite(Math.fround(v)) || Math.fround(v) === 0)) return false;
+    const dims = shape.map((_, i) => (i === 1 ? C : 1));
+    const offset = names.next(`${e.name}__offset`), scale = names.next(`${m.name}__scale`), t = names.next(`${x}__shifted`);
+    graph.initializers.set(offset, new Tensor('float32', dims, Float32Array.from(f.b, (b, i) => b / A[i])));
+    graph.initializers.set(scale, new Tensor('float32', dims, Float32Array.from(A)));
+    types!.set(t, types!.get(x)!);
+    const add = new GraphNode(e.name, 'Add', [xm, offset], [t]);
+    const mul = new GraphNode(m.name, 'Mul', [t, scale], [e.outputs[0]]);
+    graph.nodes = graph.nodes.map((n) => (n === m ? add : n === e ? mul : n));
+    changes.push(`moved ${m.describe()} past ${e.describe()} (a x + b = a (x + b / a)), to fold it into the Conv after them`);
+    return true;
+  }
 }
 
 export const FOLD_AFTER_CONV: Pass = {

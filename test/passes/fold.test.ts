@@ -119,6 +119,34 @@ describe('fold-mul-add-before-conv', () => {
     expect(opCounts(after.graph)).toEqual({ Conv: 1 });
     await expectSameOutputs(m, after, randn([1, 3, 6, 6], r));
   });
+
+  it('moves a scale past the offset after it to fold it into a padded Conv (PaddleOCR learnable affine block)', async () => {
+    // Relu -> Mul(scalar) -> Add(per channel) -> padded depthwise Conv, twice: a Mul read only by the
+    // Add moves; one whose output has a second reader, and one with a zero scale, stay.
+    const m = model({
+      x: [2, 3, 7, 7], outputs: ['y', 'z', 'side', 'u'],
+      init: { s: scalar(-0.75), b: randn([1, 3, 1, 1], r), w: randn([3, 1, 3, 3], r), w2: randn([3, 1, 3, 3], r),
+        s0: new Tensor('float32', [1, 3, 1, 1], Float32Array.of(0.5, 0, 2)), w3: randn([3, 1, 3, 3], r) },
+      nodes: [
+        node('Relu', ['x'], ['h']), node('Mul', ['s', 'h'], ['m']), node('Add', ['m', 'b'], ['a']),
+        node('Conv', ['a', 'w'], ['y'], { group: 3, pads: [1, 1, 1, 1] }),
+        node('Mul', ['h', 's'], ['m2']), node('Add', ['m2', 'b'], ['a2']), node('Conv', ['a2', 'w2'], ['z'], { group: 3, pads: [1, 1, 1, 1] }),
+        node('Relu', ['m2'], ['side']),
+        node('Mul', ['h', 's0'], ['m3']), node('Add', ['m3', 'b'], ['a3']), node('Conv', ['a3', 'w3'], ['u'], { group: 3, pads: [1, 1, 1, 1] }),
+      ],
+    });
+    const after = cloneModel(m);
+    const res = foldConvInputAffine(after.graph);
+    expect(res.details).toContain('moved Mul "m" past Add "a" (a x + b = a (x + b / a)), to fold it into the Conv after them');
+    expect(res.details.filter((d) => d.startsWith('moved'))).toHaveLength(1);
+    // The first chain is Add -> Conv now, the Add under its own name; the other two keep Mul and Add.
+    expect(opCounts(after.graph)).toEqual({ Relu: 2, Mul: 2, Add: 3, Conv: 3 });
+    const conv = after.graph.nodes.find((n) => n.outputs[0] === 'y')!;
+    const add = after.graph.nodes.find((n) => n.outputs[0] === conv.inputs[0])!;
+    expect([add.opType, add.name, add.inputs[0]]).toEqual(['Add', 'a', 'h']);
+    const a = await expectSameOutputs(m, after, randn([2, 3, 7, 7], r));
+    expect(a.maxAbs).toBeLessThan(1e-4);
+  });
 });
 
 describe('div-to-mul', () => {

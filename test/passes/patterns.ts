@@ -64,7 +64,11 @@ export const PATTERNS: Record<string, (g: Graph) => number> = {
       if (k < 0 || isConst(g, n.inputs[1 - k]) || (n.opType === 'Div' && k !== 1)) return false;
       const rs = readers(g, n.outputs[0]);
       const scale = n.opType === 'Mul' || n.opType === 'Div';
-      return rs.length > 0 && rs.every((c) => c.opType === 'Conv' && c.inputs[0] === n.outputs[0] && isConst(g, c.inputs[1]) && (scale || unpadded(c)));
+      const convs = (v: string, padded: boolean) => readers(g, v).length > 0
+        && readers(g, v).every((c) => c.opType === 'Conv' && c.inputs[0] === v && isConst(g, c.inputs[1]) && (padded || unpadded(c)));
+      // A scale read only by a constant offset before Convs (padded or not) moves past it and folds.
+      const offset = rs.length === 1 && (rs[0].opType === 'Add' || rs[0].opType === 'Sub') && rs[0].inputs.some((v) => perChannelConst(g, v)) ? rs[0] : undefined;
+      return convs(n.outputs[0], scale) || (scale && offset !== undefined && !g.outputs.some((o) => o.name === n.outputs[0]) && convs(offset.outputs[0], true));
     }).length;
   },
   // Gather over axis 1 with constant indices, read by a Conv.
