@@ -1,5 +1,6 @@
 #include "engine/broadcast.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -63,6 +64,30 @@ void Broadcast::for_each_run(ThreadPool* pool, const std::function<void(size_t, 
   const size_t k = strides_.size(), nd = outer_dims_.size();
   size_t total = outer_ * inner_;
   size_t chunks = (pool && total >= 16384) ? pool->threads() * 4 : 1;
+  if (chunks > outer_) {
+    // Fewer runs than chunks (an elementwise op on same-shape inputs is one run): the runs are cut into
+    // pieces of at least 4096 elements (multiples of 64), each input advancing by its run stride. Every
+    // element is still computed once, by the same kernel on the same values. (PP-OCRv4 det's analysis at
+    // 2 threads: QBinary 11.2 ms per batch, as at 1 thread, before this.)
+    const size_t parts = std::min((chunks + outer_ - 1) / outer_, std::max<size_t>(1, inner_ / 4096));
+    if (parts > 1) {
+      const size_t piece = ((inner_ + parts - 1) / parts + 63) & ~size_t(63);
+      const size_t pieces = (inner_ + piece - 1) / piece;
+      pool->parallel_for(outer_ * pieces, [&](size_t t) {
+        const size_t o = t / pieces, s = (t % pieces) * piece, n = std::min(piece, inner_ - s);
+        std::vector<size_t> off(k, 0);
+        size_t rem = o;
+        for (size_t d = nd; d-- > 0;) {
+          const size_t idx = rem % static_cast<size_t>(outer_dims_[d]);
+          rem /= static_cast<size_t>(outer_dims_[d]);
+          for (size_t i = 0; i < k; ++i) off[i] += static_cast<size_t>(int64_t(idx) * strides_[i][d]);
+        }
+        for (size_t i = 0; i < k; ++i) off[i] += s * inner_stride_[i];
+        fn(o * inner_ + s, off.data(), n);
+      });
+      return;
+    }
+  }
   parallel_ranges(pool, outer_, chunks, [&](size_t b, size_t e) {
     std::vector<int64_t> idx(nd, 0);
     std::vector<size_t> off(k, 0);
