@@ -23,6 +23,17 @@ inline int add_f32_tensor(npuq::PlanDesc& p, const std::vector<int64_t>& shape) 
   return int(p.tensors.size()) - 1;
 }
 
+// A tensor of this type and shape, `elem_size` bytes per element (not placed in the arena).
+inline npuq::TensorDesc tensor_desc(npuq::DType t, const std::vector<int64_t>& shape, size_t elem_size) {
+  npuq::TensorDesc d;
+  d.dtype = t;
+  d.shape = shape;
+  d.numel = 1;
+  for (int64_t x : shape) d.numel *= size_t(x);
+  d.bytes = d.numel * elem_size;
+  return d;
+}
+
 // Node attributes as the addon normalizes them: a number, a string.
 inline npuq::AttrValue attr_num(double v) {
   npuq::AttrValue a;

@@ -36,15 +36,7 @@ struct In {
   std::vector<uint8_t> data;  // constant contents
 };
 
-TensorDesc desc(DType t, const std::vector<int64_t>& shape) {
-  TensorDesc d;
-  d.dtype = t;
-  d.shape = shape;
-  d.numel = 1;
-  for (int64_t x : shape) d.numel *= size_t(x);
-  d.bytes = d.numel * dsize(t);
-  return d;
-}
+TensorDesc desc(DType t, const std::vector<int64_t>& shape) { return tu::tensor_desc(t, shape, dsize(t)); }
 
 // Builds the one-node plan (inputs constant, the output in the arena), runs it; returns the output bytes.
 std::vector<uint8_t> run(const std::string& op, const std::vector<In>& ins, DType out, const std::vector<int64_t>& out_shape,

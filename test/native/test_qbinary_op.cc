@@ -48,12 +48,7 @@ std::vector<uint8_t> run(const Case& c, const std::vector<uint8_t>& full, const 
   }
   PlanDesc p;
   auto tensor = [](DType t, std::vector<int64_t> shape, const std::vector<uint8_t>* data) {
-    TensorDesc d;
-    d.dtype = t;
-    d.shape = shape;
-    d.numel = 1;
-    for (int64_t x : shape) d.numel *= size_t(x);
-    d.bytes = d.numel * esize(t);
+    TensorDesc d = tu::tensor_desc(t, shape, esize(t));
     if (data) {
       d.is_const = true;
       d.data = std::make_shared<std::vector<uint8_t>>(*data);
