@@ -263,10 +263,11 @@ export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): 
     const fm = affineOf(graph, m, xm, shape.length, C);
     if (!fm || !fm.scaleOnly) return false;
     const A = fm.a.map((v, i) => v * f.a[i]);
-    if (A.some((v) => v === 0 || !Number.isFinite(Math.fround(v)) || Math.fround(v) === 0)) return false;
+    const B = f.b.map((b, i) => b / A[i]);
+    if (A.some((v) => !Number.isFinite(Math.fround(v)) || Math.fround(v) === 0) || B.some((v) => !Number.isFinite(Math.fround(v)))) return false;
     const dims = shape.map((_, i) => (i === 1 ? C : 1));
     const offset = names.next(`${e.name}__offset`), scale = names.next(`${m.name}__scale`), t = names.next(`${x}__shifted`);
-    graph.initializers.set(offset, new Tensor('float32', dims, Float32Array.from(f.b, (b, i) => b / A[i])));
+    graph.initializers.set(offset, new Tensor('float32', dims, Float32Array.from(B)));
     graph.initializers.set(scale, new Tensor('float32', dims, Float32Array.from(A)));
     types!.set(t, types!.get(x)!);
     const add = new GraphNode(e.name, 'Add', [xm, offset], [t]);

@@ -147,6 +147,16 @@ describe('fold-mul-add-before-conv', () => {
     const a = await expectSameOutputs(m, after, randn([2, 3, 7, 7], r));
     expect(a.maxAbs).toBeLessThan(1e-4);
   });
+
+  it('does not move a scale whose offset b / a would overflow float32', () => {
+    const m = model({
+      x: [1, 3, 5, 5], outputs: ['y'], init: { s: scalar(1e-30), b: scalar(1e10), w: randn([3, 1, 3, 3], r) },
+      nodes: [node('Mul', ['x', 's'], ['m']), node('Add', ['m', 'b'], ['a']), node('Conv', ['a', 'w'], ['y'], { group: 3, pads: [1, 1, 1, 1] })],
+    });
+    const res = foldConvInputAffine(m.graph);
+    expect(res.changed).toBe(0);
+    expect(opCounts(m.graph)).toEqual({ Mul: 1, Add: 1, Conv: 1 });
+  });
 });
 
 describe('div-to-mul', () => {
