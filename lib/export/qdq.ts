@@ -24,7 +24,7 @@ import type { QuantizedModel } from '../quantize/quantized-model';
 import type { TensorQuant } from '../quantize/plan/types';
 import { constOperandQuant } from '../quantize/emulate';
 import type { QuantDType } from '../quantize/params';
-import { upgradeOpset } from '../ir/opset-upgrade';
+import { irVersionFor, upgradeOpset } from '../ir/opset-upgrade';
 
 const ARRAYS: Record<string, (v: number[]) => Tensor['data']> = {
   int8: (v) => Int8Array.from(v), uint8: (v) => Uint8Array.from(v), int16: (v) => Int16Array.from(v),
@@ -172,7 +172,7 @@ export function toQdqModel(qm: QuantizedModel): Model {
   for (const [k, t] of src.initializers) if (!replaced.has(k) && read2.has(k)) g.initializers.set(k, t);
   g.sortTopologically();
   const m = new Model(g);
-  m.irVersion = Math.max(qm.model.irVersion ?? 7, 7);
+  m.irVersion = irVersionFor(g.opset, qm.model.irVersion ?? 7);
   m.producerName = 'npuquant';
   return m;
 }

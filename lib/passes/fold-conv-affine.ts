@@ -256,7 +256,7 @@ export function* foldConvInputAffineSteps(graph: Graph, ctx: PassContext = {}): 
     const m = producers.get(x);
     if (!m || m.outputs[0] !== x || hardSwish.has(m) || outputs.has(x) || (consumers.get(x) ?? []).length !== 1) return false;
     if (m.opType !== 'Mul' && m.opType !== 'Div') return false;
-    const xm = m.inputs.find((i: string) => !graph.initializers.has(i));
+    const xm = m.inputs.find((i) => !graph.initializers.has(i));
     const shape = xm !== undefined ? types!.get(xm)?.shape : undefined;
     if (!xm || !shape || shape.length !== types!.get(x)?.shape?.length) return false;
     const C = f.a.length;

@@ -98,7 +98,7 @@ function* optimizedForQuantizationSteps(model: Model, passes: string[]): Steps<M
   const g = model.graph.clone();
   yield;
   // raiseOpset: an exported HardSwish below opset 14 becomes one HardSwish (the graph raised to 14), as
-  // vendor toolkits quantize it: one activation instead of three or four quantized elementwise layers.
+  // vendor toolkits quantize it: one activation instead of two to four quantized elementwise layers.
   if (passes.length) yield* runPassesSteps(g, passes, { raiseOpset: true });
   yield;
   foldBatchNorm(g);

@@ -60,6 +60,18 @@ bool Broadcast::rows_with_scalar(size_t a, size_t b) const {
          strides_[b][0] == 1;
 }
 
+void Broadcast::run_start(size_t o, std::vector<int64_t>& idx, std::vector<size_t>& off) const {
+  const size_t k = strides_.size(), nd = outer_dims_.size();
+  idx.assign(nd, 0);
+  off.assign(k, 0);
+  for (size_t d = nd; d-- > 0;) {
+    idx[d] = static_cast<int64_t>(o % outer_dims_[d]);
+    o /= outer_dims_[d];
+  }
+  for (size_t i = 0; i < k; ++i)
+    for (size_t d = 0; d < nd; ++d) off[i] += static_cast<size_t>(idx[d] * strides_[i][d]);
+}
+
 void Broadcast::for_each_run(ThreadPool* pool, const std::function<void(size_t, const size_t*, size_t)>& fn) const {
   const size_t k = strides_.size(), nd = outer_dims_.size();
   size_t total = outer_ * inner_;
@@ -75,13 +87,9 @@ void Broadcast::for_each_run(ThreadPool* pool, const std::function<void(size_t, 
       const size_t pieces = (inner_ + piece - 1) / piece;
       pool->parallel_for(outer_ * pieces, [&](size_t t) {
         const size_t o = t / pieces, s = (t % pieces) * piece, n = std::min(piece, inner_ - s);
-        std::vector<size_t> off(k, 0);
-        size_t rem = o;
-        for (size_t d = nd; d-- > 0;) {
-          const size_t idx = rem % static_cast<size_t>(outer_dims_[d]);
-          rem /= static_cast<size_t>(outer_dims_[d]);
-          for (size_t i = 0; i < k; ++i) off[i] += static_cast<size_t>(int64_t(idx) * strides_[i][d]);
-        }
+        std::vector<int64_t> idx;
+        std::vector<size_t> off;
+        run_start(o, idx, off);
         for (size_t i = 0; i < k; ++i) off[i] += s * inner_stride_[i];
         fn(o * inner_ + s, off.data(), n);
       });
@@ -89,15 +97,9 @@ void Broadcast::for_each_run(ThreadPool* pool, const std::function<void(size_t, 
     }
   }
   parallel_ranges(pool, outer_, chunks, [&](size_t b, size_t e) {
-    std::vector<int64_t> idx(nd, 0);
-    std::vector<size_t> off(k, 0);
-    size_t rem = b;
-    for (size_t d = nd; d-- > 0;) {
-      idx[d] = static_cast<int64_t>(rem % outer_dims_[d]);
-      rem /= outer_dims_[d];
-    }
-    for (size_t i = 0; i < k; ++i)
-      for (size_t d = 0; d < nd; ++d) off[i] += static_cast<size_t>(idx[d] * strides_[i][d]);
+    std::vector<int64_t> idx;
+    std::vector<size_t> off;
+    run_start(b, idx, off);
     for (size_t o = b; o < e; ++o) {
       fn(o * inner_, off.data(), inner_);
       // increment the multi-index

@@ -29,6 +29,9 @@ class Broadcast {
   void for_each_run(ThreadPool* pool, const std::function<void(size_t, const size_t*, size_t)>& fn) const;
 
  private:
+  // The multi-index of run o over the outer dims and each input's offset of its first element.
+  void run_start(size_t o, std::vector<int64_t>& idx, std::vector<size_t>& off) const;
+
   std::vector<int64_t> outer_dims_;                 // dims outside the run, outermost first
   std::vector<std::vector<int64_t>> strides_;       // per input, per outer dim, in elements
   std::vector<size_t> inner_stride_;

@@ -3,10 +3,13 @@
 // attributes.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/op.h"
 #include "engine/plan.h"
+#include "npuq/thread_pool.h"
 
 namespace tu {
 
@@ -45,6 +48,17 @@ inline npuq::AttrValue attr_str(const std::string& v) {
   a.kind = npuq::AttrValue::String;
   a.str = v;
   return a;
+}
+
+// Builds the plan's only node for `isa` and runs it once over a zeroed arena (pool: nullptr = serial);
+// returns the arena.
+inline std::vector<uint8_t> run_single_node(const npuq::PlanDesc& p, npuq::Isa isa, npuq::ThreadPool* pool) {
+  npuq::OpBuild b(p, p.nodes[0], isa);
+  std::unique_ptr<npuq::Op> op = (*npuq::find_op(p.nodes[0].op))(b);
+  std::vector<uint8_t> arena(p.arena_bytes);
+  npuq::RunState rs(p, arena.data(), pool);
+  op->run(rs);
+  return arena;
 }
 
 }  // namespace tu

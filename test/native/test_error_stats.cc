@@ -63,11 +63,7 @@ PlanDesc make_plan(const Case& c, const std::vector<float>& f, const std::vector
 }
 
 std::vector<double> run(const PlanDesc& p, ThreadPool* pool, Isa isa = Isa::Scalar) {
-  OpBuild b(p, p.nodes[0], isa);
-  std::unique_ptr<Op> op = (*find_op("ErrorStats"))(b);
-  std::vector<uint8_t> arena(p.arena_bytes);
-  RunState rs(p, arena.data(), pool);
-  op->run(rs);
+  const std::vector<uint8_t> arena = tu::run_single_node(p, isa, pool);
   std::vector<double> out(p.tensors[2].numel);
   std::memcpy(out.data(), arena.data(), out.size() * 8);
   return out;

@@ -56,12 +56,7 @@ std::vector<uint8_t> run(const std::string& op, const std::vector<In>& ins, DTyp
   for (const auto& kv : attrs) n.attrs.values[kv.first] = kv.second;
   p.nodes = {n};
   p.outputs = n.outputs;
-  OpBuild b(p, p.nodes[0], isa);
-  std::unique_ptr<Op> o = (*find_op(op))(b);
-  std::vector<uint8_t> arena(p.arena_bytes);
-  RunState rs(p, arena.data(), pool);
-  o->run(rs);
-  return arena;
+  return tu::run_single_node(p, isa, pool);
 }
 
 std::vector<uint8_t> random_bytes(std::mt19937& rng, size_t n) {

@@ -82,12 +82,7 @@ std::vector<uint8_t> run(const Case& c, const std::vector<uint8_t>& full, const 
   }
   p.nodes = {n};
   p.outputs = {2};
-  OpBuild b(p, p.nodes[0], isa);
-  std::unique_ptr<Op> op = (*find_op("QBinary"))(b);
-  std::vector<uint8_t> arena(p.arena_bytes);
-  RunState rs(p, arena.data(), pool);
-  op->run(rs);
-  return arena;
+  return tu::run_single_node(p, isa, pool);
 }
 
 }  // namespace

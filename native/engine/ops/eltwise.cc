@@ -23,8 +23,7 @@ struct UnaryF32 : Op {
     if (hi_id >= 0) b = *rs.in<float>(hi_id);
     const float* px = rs.in<float>(x);
     float* py = rs.out<float>(y);
-    size_t chunks = n >= 65536 && rs.pool() ? rs.pool()->threads() * 4 : 1;
-    parallel_ranges(rs.pool(), n, chunks, [&](size_t s, size_t e) { unary_f32(isa, op, a, b, e - s, px + s, py + s); });
+    parallel_ranges(rs.pool(), n, elementwise_chunks(rs.pool(), n), [&](size_t s, size_t e) { unary_f32(isa, op, a, b, e - s, px + s, py + s); });
   }
 };
 

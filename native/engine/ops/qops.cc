@@ -357,13 +357,11 @@ struct LutOp : Op {
   bool wide, is_signed;
   int x, table, y;
   void run(const RunState& rs) const override {
-    // Element ranges over the pool from 64K elements (each element looked up alone: any split gives
-    // the same bytes).
-    const size_t chunks = n >= 65536 && rs.pool() ? rs.pool()->threads() * 4 : 1;
+    // Element ranges over the pool (each element looked up alone: any split gives the same bytes).
     const size_t es = wide ? 2 : 1;
     const uint8_t* px = rs.in<uint8_t>(x);
     uint8_t* py = rs.out<uint8_t>(y);
-    parallel_ranges(rs.pool(), n, chunks, [&](size_t s, size_t e) {
+    parallel_ranges(rs.pool(), n, elementwise_chunks(rs.pool(), n), [&](size_t s, size_t e) {
       if (wide) lut_16(e - s, reinterpret_cast<const uint16_t*>(px + s * es), rs.in<uint16_t>(table), reinterpret_cast<uint16_t*>(py + s * es));
       else if (is_signed) lut_s8(e - s, reinterpret_cast<const int8_t*>(px + s), rs.in<int8_t>(table), reinterpret_cast<int8_t*>(py + s));
       else lut_u8(e - s, px + s, rs.in<uint8_t>(table), py + s);

@@ -56,11 +56,11 @@ struct QuantizeOp : Op {
       if (dequantize) dequantize_f32(isa, e - b, rs.in<uint8_t>(x) + off * es, qt, s, z, rs.out<float>(y) + off);
       else quantize_f32(isa, e - b, rs.in<float>(x) + off, s, z, round, qt, rs.out<uint8_t>(y) + off * es);
     };
-    // Over the pool from 64K elements: element ranges of a per-tensor quantization, else ranges of rows.
-    // Every element is converted alone, so any split gives the same values. (PP-OCRv4 det's analysis at
-    // 2 threads: QuantizeLinear 27 ms per batch, not less than at 1 thread, before this.)
-    const size_t rows = split.outer * split.channels, total = rows * split.inner;
-    const size_t chunks = total >= 65536 && rs.pool() ? rs.pool()->threads() * 4 : 1;
+    // Over the pool: element ranges of a per-tensor quantization, else ranges of rows. Every element is
+    // converted alone, so any split gives the same values. (PP-OCRv4 det's analysis at 2 threads:
+    // QuantizeLinear 27 ms per batch, not less than at 1 thread, before this.)
+    const size_t rows = split.outer * split.channels;
+    const size_t chunks = elementwise_chunks(rs.pool(), rows * split.inner);
     if (rows == 1) return parallel_ranges(rs.pool(), split.inner, chunks, [&](size_t b, size_t e) { part(0, b, e); });
     parallel_ranges(rs.pool(), rows, chunks, [&](size_t r0, size_t r1) {
       for (size_t r = r0; r < r1; ++r) part(r, 0, split.inner);

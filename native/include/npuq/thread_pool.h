@@ -49,4 +49,8 @@ class ThreadPool {
 void parallel_ranges(ThreadPool* pool, size_t n, size_t chunks,
                      const std::function<void(size_t, size_t)>& fn);
 
+// Chunks for n independent elements (an elementwise op): 4 per thread from 64K elements, else 1 (below
+// that, waking the pool costs about what it saves).
+inline size_t elementwise_chunks(const ThreadPool* pool, size_t n) { return pool && n >= 65536 ? pool->threads() * 4 : 1; }
+
 }  // namespace npuq
