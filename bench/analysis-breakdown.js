@@ -35,6 +35,7 @@ async function child(name, target) {
   const { quantize, analyze, Session } = built('index.js');
   const { openFeeds } = built('data/feeds.js');
   const c = analysisCases().find((x) => x.name === name);
+  if (!c) throw new Error(`no analysis case named ${JSON.stringify(name)} (bench/analysis-cases.js)`);
   const qm = await quantize(c.file, { target, data: c.data, perChannel: false, threads: 1, ...c.options });
   const { batches } = await openFeeds(c.data, qm.graph.inputs, c.options, c.batch);
   const feeds = [];
@@ -56,7 +57,8 @@ async function child(name, target) {
 function profileOf(stderr, phase) {
   const from = stderr.indexOf(`${MARK}${phase}\n`);
   if (from < 0) throw new Error(`the child printed no ${phase} phase:\n${stderr.slice(-2000)}`);
-  const text = stderr.slice(from, stderr.indexOf(MARK, from + MARK.length));
+  const next = stderr.indexOf(MARK, from + MARK.length);
+  const text = stderr.slice(from, next < 0 ? undefined : next);
   const sections = [];
   for (const line of text.split('\n')) {
     const head = /^npuquant profile: (\d+) nodes, (\d+) runs/.exec(line);
