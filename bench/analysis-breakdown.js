@@ -22,7 +22,7 @@
  */
 const { spawnSync } = require('child_process');
 const { built } = require('./built');
-const { analysisCases } = require('./analysis-cases');
+const { analysisCases, prepareCase } = require('./analysis-cases');
 
 const argOf = (name, def) => {
   const i = process.argv.indexOf(name);
@@ -32,14 +32,10 @@ const MARK = '### npuquant-bench ';
 
 /** The child: quantizes one case, then prints a marker before each profiled phase. */
 async function child(name, target) {
-  const { quantize, analyze, Session } = built('index.js');
-  const { openFeeds } = built('data/feeds.js');
+  const { analyze, Session } = built('index.js');
   const c = analysisCases().find((x) => x.name === name);
   if (!c) throw new Error(`no analysis case named ${JSON.stringify(name)} (bench/analysis-cases.js)`);
-  const qm = await quantize(c.file, { target, data: c.data, perChannel: false, threads: 1, ...c.options });
-  const { batches } = await openFeeds(c.data, qm.graph.inputs, c.options, c.batch);
-  const feeds = [];
-  for await (const b of batches) feeds.push(b);
+  const { qm, feeds } = await prepareCase(c, target, 1);
   process.stderr.write(`${MARK}float\n`);
   const session = await Session.create(qm.model, { threads: 1 });
   for (let r = 0; r < 3; r++) for (const f of feeds) await session.run(f);  // node time averages over the runs

